@@ -1,0 +1,71 @@
+/**
+ * result.json: the stable, documented record of a run (docs/result-schema.md). Everything else
+ * in a run directory (CSVs, charts, comparisons) is derived from it.
+ */
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+export type SizeStatus = "ok" | "n/a" | "failed";
+export type RunStatus = "running" | "complete" | "interrupted" | "failed";
+
+export interface Rates {
+  ratePps: number;
+  l1Bps: number;
+  l2Bps: number;
+}
+
+export interface LatencyUs {
+  min: number;
+  avg: number;
+  max: number;
+}
+
+export interface ThresholdOutcome extends Rates {
+  lossThresholdPct: number;
+  lossRatio: number;
+  lineRateLimited: boolean;
+  latencyUs?: LatencyUs;
+}
+
+export interface SizeResult {
+  frameSize: number;
+  status: SizeStatus;
+  /** Why a size is n/a or failed. */
+  reason?: string;
+  theoretical: Rates;
+  /** One entry per loss threshold that found a rate, in the run's threshold order. */
+  results: ThresholdOutcome[];
+  trialCount: number;
+  trialSeconds: number;
+}
+
+/** Parameters a run was started with: what `--resume` reuses. */
+export interface RunParameters {
+  profilePath: string;
+  sizes: number[];
+  durationS: number;
+  lossThresholdsPct: number[];
+  encapOverhead: number;
+  txPort: number;
+  rxPort: number;
+  bidirectional: boolean;
+  latencyPps: number | null;
+  search: string;
+  server: string | null;
+  emulate: { dut: string; timeScale: number; seed: number } | null;
+}
+
+export interface RunResult {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  tool: { name: "autotrex"; version: string };
+  profile: { name: string; description: string };
+  /** "tcp://host:port" of the TRex server, and what it is. */
+  server: { address: string; kind: "trex" | "emulator"; version: string; dut?: string };
+  speedBps: number;
+  lossThresholdsPct: number[];
+  startedAt: string;
+  finishedAt: string | null;
+  status: RunStatus;
+  parameters: RunParameters;
+  sizes: SizeResult[];
+}
