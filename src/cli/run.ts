@@ -1,0 +1,288 @@
+/**
+ * `autotrex run <profile>`: the main job.
+ */
+import { Option, type Command } from "commander";
+import { basename, extname, resolve } from "node:path";
+import { ProfileError } from "../profile/index.ts";
+import { DEFAULT_FRAME_SIZES, frameSizeProblem } from "../rate/line-rate.ts";
+import type { RunParameters } from "../report/result.ts";
+import { RunDirectory } from "../report/run-directory.ts";
+import { runBenchmark, RunSetupError } from "../runner/runner.ts";
+import { DEFAULT_SERVER, TrexStartError } from "../runner/server.ts";
+import type { RunOptions } from "../runner/types.ts";
+import { searchAlgorithms, DEFAULT_SEARCH } from "../search/index.ts";
+import { TrexError } from "../trex/index.ts";
+import { CliError, ExitCode } from "./exit-codes.ts";
+import { createProgress } from "./progress.ts";
+
+interface RunFlags {
+  server?: string;
+  emulate?: boolean;
+  dut: string;
+  timeScale: string;
+  seed: string;
+  sizes?: string;
+  duration: string;
+  lossThreshold?: string;
+  encapOverhead: string;
+  txPort: string;
+  rxPort: string;
+  bidirectional?: boolean;
+  latency?: string | boolean;
+  search: string;
+  out?: string;
+  force?: boolean;
+  resume?: string;
+  quiet?: boolean;
+  json?: boolean;
+  trexDir?: string;
+  cfg?: string;
+  allowSpeedMismatch?: boolean;
+}
+
+const DEFAULT_LATENCY_PPS = 1000;
+
+function parseNumber(
+  flag: string,
+  value: string,
+  check: (n: number) => boolean,
+  expected: string,
+): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || !check(n)) {
+    throw new CliError(`${flag} ${JSON.stringify(value)}: expected ${expected}`);
+  }
+  return n;
+}
+
+export function parseSizes(list: string): number[] {
+  const sizes = list.split(",").map((part) => {
+    const n = parseNumber(
+      "--sizes",
+      part.trim(),
+      Number.isInteger,
+      "a comma-separated list of frame sizes in bytes",
+    );
+    const problem = frameSizeProblem(n);
+    if (problem) throw new CliError(`--sizes: ${problem}`);
+    return n;
+  });
+  if (new Set(sizes).size !== sizes.length)
+    throw new CliError(`--sizes ${list}: a frame size is listed twice`);
+  return sizes;
+}
+
+export function parseThresholds(list: string): number[] {
+  return list
+    .split(",")
+    .map((part) =>
+      parseNumber(
+        "--loss-threshold",
+        part.trim(),
+        (n) => n >= 0 && n < 100,
+        "loss percentages from 0 to below 100",
+      ),
+    );
+}
+
+function defaultOutDir(profilePath: string, now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return resolve("results", `${stamp}-${basename(profilePath, extname(profilePath))}`);
+}
+
+function parametersFromFlags(profile: string, flags: RunFlags): RunParameters {
+  const latencyPps =
+    flags.latency === undefined
+      ? null
+      : flags.latency === true
+        ? DEFAULT_LATENCY_PPS
+        : parseNumber("--latency", flags.latency, (n) => n > 0, "a latency stream rate in pps");
+  if (flags.emulate && flags.server)
+    throw new CliError("--emulate and --server exclude each other");
+  if (flags.emulate && flags.trexDir)
+    throw new CliError("--emulate and --trex-dir exclude each other");
+  if (!(flags.search in searchAlgorithms)) {
+    throw new CliError(
+      `--search ${flags.search}: unknown search (known: ${Object.keys(searchAlgorithms).join(", ")})`,
+    );
+  }
+  return {
+    profilePath: resolve(profile),
+    sizes: flags.sizes ? parseSizes(flags.sizes) : [...DEFAULT_FRAME_SIZES],
+    durationS: parseNumber(
+      "--duration",
+      flags.duration,
+      (n) => n > 0,
+      "a trial duration in seconds",
+    ),
+    lossThresholdsPct: flags.lossThreshold
+      ? parseThresholds(flags.lossThreshold)
+      : defaultThresholds(flags.search),
+    encapOverhead: parseNumber(
+      "--encap-overhead",
+      flags.encapOverhead,
+      (n) => Number.isInteger(n) && n >= 0,
+      "bytes",
+    ),
+    txPort: parseNumber(
+      "--tx-port",
+      flags.txPort,
+      (n) => Number.isInteger(n) && n >= 0,
+      "a port number",
+    ),
+    rxPort: parseNumber(
+      "--rx-port",
+      flags.rxPort,
+      (n) => Number.isInteger(n) && n >= 0,
+      "a port number",
+    ),
+    bidirectional: flags.bidirectional === true,
+    latencyPps,
+    search: flags.search,
+    server: flags.emulate ? null : (flags.server ?? DEFAULT_SERVER),
+    emulate: flags.emulate
+      ? {
+          dut: flags.dut,
+          timeScale: parseNumber("--time-scale", flags.timeScale, (n) => n >= 0, "a factor ≥ 0"),
+          seed: parseNumber("--seed", flags.seed, Number.isInteger, "an integer"),
+        }
+      : null,
+  };
+}
+
+/** NDR alone for the original bisection; NDR and PDR for the multi-threshold search. */
+function defaultThresholds(search: string): number[] {
+  return search === "bisection" ? [0.01] : [0.01, 0.5];
+}
+
+function exitCodeForError(err: unknown): never {
+  if (err instanceof CliError) throw err;
+  if (err instanceof RunSetupError || err instanceof ProfileError)
+    throw new CliError(err.message, ExitCode.usage);
+  if (err instanceof TrexError || err instanceof TrexStartError)
+    throw new CliError(err.message, ExitCode.server);
+  throw err;
+}
+
+async function runCommand(profile: string | undefined, flags: RunFlags): Promise<number> {
+  let parameters: RunParameters;
+  let outDir: string;
+  let resume;
+  if (flags.resume) {
+    outDir = resolve(flags.resume);
+    try {
+      resume = RunDirectory.load(outDir);
+    } catch (err) {
+      throw new CliError(`--resume ${flags.resume}: ${(err as Error).message}`);
+    }
+    parameters = resume.parameters;
+    if (profile && resolve(profile) !== parameters.profilePath) {
+      throw new CliError(
+        `--resume ${flags.resume}: the run used ${parameters.profilePath}, not ${resolve(profile)}`,
+      );
+    }
+  } else {
+    if (!profile)
+      throw new CliError("missing profile: autotrex run <profile.ts> (or --resume DIR)");
+    parameters = parametersFromFlags(profile, flags);
+    outDir = resolve(flags.out ?? defaultOutDir(profile));
+  }
+  const opts: RunOptions = {
+    ...parameters,
+    outDir,
+    force: flags.force === true,
+    allowSpeedMismatch: flags.allowSpeedMismatch === true,
+    trexDir: flags.trexDir ?? null,
+    trexCfg: flags.cfg ?? null,
+  };
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(ExitCode.interrupted);
+    process.stderr.write(
+      `\n${signal}: stopping traffic and releasing the ports (again to quit at once)\n`,
+    );
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const progress = createProgress({
+    stream: flags.json ? process.stderr : process.stdout,
+    quiet: flags.quiet === true,
+    expectedTrialSecondsPerSize: parameters.durationS * 8,
+  });
+  try {
+    const outcome = await runBenchmark(
+      opts,
+      { signal: controller.signal, onEvent: progress.onEvent },
+      resume,
+    );
+    progress.close();
+    if (flags.json) process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
+    else if (!flags.quiet)
+      process.stdout.write(
+        `results: ${outcome.outDir} (Mpps.png, L1Gbps.png, L2Gbps.png, CSVs, result.json)\n`,
+      );
+    return outcome.exitCode;
+  } catch (err) {
+    progress.close();
+    return exitCodeForError(err);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("run")
+    .description("search the highest packet rate within the loss threshold(s) for every frame size")
+    .argument("[profile]", "profile file (.ts or .js)")
+    .option("--server <host[:port]>", `TRex server to use (default ${DEFAULT_SERVER})`)
+    .option("--emulate", "run against the built-in emulator (accelerated time)")
+    .option(
+      "--dut <preset|file>",
+      "emulated DUT: ideal, default, noisy or a YAML/JSON file",
+      "default",
+    )
+    .option(
+      "--time-scale <factor>",
+      "emulator: real seconds per modelled second (0 = instant)",
+      "0",
+    )
+    .option("--seed <n>", "emulator: random seed of the DUT model", "1")
+    .option("--sizes <list>", `frame sizes in bytes (default ${DEFAULT_FRAME_SIZES.join(",")})`)
+    .option("--duration <s>", "duration of the deciding trials, seconds", "30")
+    .option(
+      "--loss-threshold <pct[,pct…]>",
+      "loss thresholds in percent, primary first (default 0.01,0.5; bisection 0.01)",
+    )
+    .option("--encap-overhead <bytes>", "bytes the DUT adds; subtracted from the packets sent", "0")
+    .option("--tx-port <n>", "port that transmits into the DUT", "0")
+    .option("--rx-port <n>", "port that receives from the DUT", "1")
+    .option("--bidirectional", "send on both ports at once (rates are per direction)")
+    .addOption(
+      new Option("--latency [pps]", "measure latency at each result's rate with a latency stream"),
+    )
+    .option(
+      "--search <name>",
+      `search algorithm (${Object.keys(searchAlgorithms).join(", ")})`,
+      DEFAULT_SEARCH,
+    )
+    .option("--out <dir>", "run directory (default results/<UTC time>-<profile>)")
+    .option("--force", "take ports owned by another user (kills their test)")
+    .option("--resume <dir>", "continue an interrupted or failed run")
+    .option("--quiet", "no progress output")
+    .option("--json", "print result.json on stdout at the end")
+    .option("--trex-dir <dir>", "start t-rex-64 from this TRex directory for the run")
+    .option("--cfg <file>", "TRex config for --trex-dir (default ./trex_cfg.yaml)")
+    .option("--allow-speed-mismatch", "accept tx and rx ports of different speeds")
+    .action(async (profile: string | undefined, flags: RunFlags) => {
+      setExit(await runCommand(profile, flags));
+    });
+}

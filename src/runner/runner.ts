@@ -1,0 +1,319 @@
+/**
+ * The main job: for each frame size, search for the highest rate within each loss threshold
+ * and write the results as they are measured. Used by `autotrex run` and the gRPC agent.
+ */
+import { basename } from "node:path";
+import { FrameTooSmallError } from "../packet/index.ts";
+import {
+  loadProfile,
+  resolveStreams,
+  type LoadedProfile,
+  type ResolvedStream,
+} from "../profile/index.ts";
+import { l1Bps, l2Bps, lineRatePps, meanFrameSize } from "../rate/line-rate.ts";
+import { RunDirectory } from "../report/run-directory.ts";
+import {
+  RESULT_SCHEMA_VERSION,
+  type RunParameters,
+  type RunResult,
+  type SizeResult,
+  type ThresholdOutcome,
+} from "../report/result.ts";
+import { getSearchAlgorithm } from "../search/index.ts";
+import type { SearchResult, TrialRecord } from "../search/types.ts";
+import type { StreamDefinition, TrexClient } from "../trex/index.ts";
+import { openServer, type ServerSession } from "./server.ts";
+import { runLatencyTrial, runTrial, TrialAbortedError, type TrafficDirection } from "./trial.ts";
+import type { RunContext, RunEvent, RunOptions, RunOutcome } from "./types.ts";
+
+const TOOL_VERSION = "0.1.0";
+
+/** A run that cannot start: bad profile, parameters or ports (exit status 2). */
+export class RunSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RunSetupError";
+  }
+}
+
+function toStreamDefinition(stream: ResolvedStream): StreamDefinition {
+  return {
+    name: stream.name,
+    packet: stream.packet,
+    vm: stream.vm,
+    randomSeed: stream.randomSeed,
+    mode: stream.mode,
+    ratePps: stream.rateShare,
+    isgUs: stream.isgUs,
+    flowStats: stream.flowStats,
+  };
+}
+
+/** Frame size the line-rate arithmetic uses: a mix counts by its rate-weighted mean. */
+function effectiveFrameSize(streams: ResolvedStream[]): number {
+  return meanFrameSize(streams.map((s) => ({ frameSize: s.frameSize, ratePps: s.rateShare })));
+}
+
+function parametersOf(opts: RunOptions): RunParameters {
+  return {
+    profilePath: opts.profilePath,
+    sizes: opts.sizes,
+    durationS: opts.durationS,
+    lossThresholdsPct: opts.lossThresholdsPct,
+    encapOverhead: opts.encapOverhead,
+    txPort: opts.txPort,
+    rxPort: opts.rxPort,
+    bidirectional: opts.bidirectional,
+    latencyPps: opts.latencyPps,
+    search: opts.search,
+    server: opts.server,
+    emulate: opts.emulate,
+  };
+}
+
+function thresholdOutcomes(search: SearchResult, frameSize: number): ThresholdOutcome[] {
+  const outcomes: ThresholdOutcome[] = [];
+  for (const r of search.results) {
+    if (r.ratePps === null) continue;
+    outcomes.push({
+      lossThresholdPct: r.lossThresholdPct,
+      ratePps: r.ratePps,
+      l1Bps: l1Bps(r.ratePps, frameSize),
+      l2Bps: l2Bps(r.ratePps, frameSize),
+      lossRatio: r.lossRatio ?? 0,
+      lineRateLimited: r.lineRateLimited,
+    });
+  }
+  return outcomes;
+}
+
+interface SizeContext {
+  client: TrexClient;
+  profile: LoadedProfile;
+  opts: RunOptions;
+  speedBps: number;
+  signal?: AbortSignal;
+  rxDrainMs: number;
+  emit: (event: RunEvent) => void;
+  dir: RunDirectory;
+}
+
+function theoretical(speedBps: number, frameSize: number): SizeResult["theoretical"] {
+  const ratePps = lineRatePps(speedBps, frameSize);
+  return { ratePps, l1Bps: l1Bps(ratePps, frameSize), l2Bps: l2Bps(ratePps, frameSize) };
+}
+
+function directionsFor(
+  ctx: SizeContext,
+  frameSize: number,
+): { directions: TrafficDirection[]; meanSize: number } {
+  const { opts, profile } = ctx;
+  const pairs: Array<[number, number, "forward" | "reverse"]> = [
+    [opts.txPort, opts.rxPort, "forward"],
+  ];
+  if (opts.bidirectional) pairs.push([opts.rxPort, opts.txPort, "reverse"]);
+  let meanSize = frameSize;
+  const directions = pairs.map(([txPort, rxPort, direction]) => {
+    const streams = resolveStreams(profile.profile, {
+      frameSize,
+      encapOverhead: opts.encapOverhead,
+      portId: txPort,
+      direction,
+    });
+    meanSize = effectiveFrameSize(streams);
+    return { txPort, rxPort, streams: streams.map(toStreamDefinition) };
+  });
+  return { directions, meanSize };
+}
+
+async function measureSize(
+  ctx: SizeContext,
+  frameSize: number,
+  sizeIndex: number,
+): Promise<SizeResult> {
+  const { opts } = ctx;
+  let plan: { directions: TrafficDirection[]; meanSize: number };
+  try {
+    plan = directionsFor(ctx, frameSize);
+  } catch (err) {
+    if (err instanceof FrameTooSmallError) {
+      return {
+        frameSize,
+        status: "n/a",
+        reason: err.message,
+        theoretical: theoretical(ctx.speedBps, frameSize),
+        results: [],
+        trialCount: 0,
+        trialSeconds: 0,
+      };
+    }
+    throw err;
+  }
+  const rateSize = plan.meanSize;
+  const lineRate = lineRatePps(ctx.speedBps, rateSize);
+  const algorithm = getSearchAlgorithm(opts.search);
+  const trialPlan = { directions: plan.directions, rxDrainMs: ctx.rxDrainMs, signal: ctx.signal };
+  const onTrial = (trial: TrialRecord): void => {
+    ctx.dir.appendTrial(frameSize, trial, new Date());
+    ctx.emit({ type: "trial", frameSize, sizeIndex, trial });
+  };
+  const search = await algorithm.search(
+    {
+      lineRatePps: lineRate,
+      lossThresholdsPct: opts.lossThresholdsPct,
+      finalDurationS: opts.durationS,
+    },
+    (ratePps, durationS) => runTrial(ctx.client, trialPlan, ratePps, durationS),
+    onTrial,
+  );
+  const results = thresholdOutcomes(search, rateSize);
+  if (opts.latencyPps !== null) {
+    for (const r of results) {
+      r.latencyUs = await runLatencyTrial(
+        ctx.client,
+        trialPlan,
+        r.ratePps,
+        opts.durationS,
+        opts.latencyPps,
+      );
+    }
+  }
+  const primary = results.find((r) => r.lossThresholdPct === opts.lossThresholdsPct[0]);
+  return {
+    frameSize,
+    status: primary ? "ok" : "failed",
+    ...(primary ? {} : { reason: `no rate kept loss within ${opts.lossThresholdsPct[0]} %` }),
+    theoretical: theoretical(ctx.speedBps, rateSize),
+    results,
+    trialCount: search.trials.length,
+    trialSeconds: search.trialSeconds,
+  };
+}
+
+/** Sizes a resumed run still has to measure: everything not finished as ok or n/a. */
+function sizesToMeasure(result: RunResult): number[] {
+  const done = new Set(
+    result.sizes.filter((s) => s.status === "ok" || s.status === "n/a").map((s) => s.frameSize),
+  );
+  return result.parameters.sizes.filter((s) => !done.has(s));
+}
+
+function upsertSize(result: RunResult, size: SizeResult): void {
+  const rest = result.sizes.filter((s) => s.frameSize !== size.frameSize);
+  result.sizes = [...rest, size].sort(
+    (a, b) =>
+      result.parameters.sizes.indexOf(a.frameSize) - result.parameters.sizes.indexOf(b.frameSize),
+  );
+}
+
+function exitCodeOf(result: RunResult): number {
+  if (result.status === "interrupted") return 130;
+  return result.sizes.some((s) => s.status === "failed") ? 1 : 0;
+}
+
+async function acquirePorts(session: ServerSession, opts: RunOptions): Promise<number[]> {
+  const { client } = session;
+  for (const port of [opts.txPort, opts.rxPort]) {
+    if (!client.ports.some((p) => p.portId === port)) {
+      throw new RunSetupError(
+        `port ${port} does not exist on ${session.address} (it has ports ${client.ports.map((p) => p.portId).join(", ")})`,
+      );
+    }
+  }
+  if (opts.txPort === opts.rxPort)
+    throw new RunSetupError(`tx and rx port are both ${opts.txPort}`);
+  const speed = (port: number) => client.ports.find((p) => p.portId === port)!.speedBps;
+  if (speed(opts.txPort) !== speed(opts.rxPort) && !opts.allowSpeedMismatch) {
+    throw new RunSetupError(
+      `port ${opts.txPort} runs at ${speed(opts.txPort) / 1e9} Gb/s but port ${opts.rxPort} at ${
+        speed(opts.rxPort) / 1e9
+      } Gb/s; line-rate figures would be wrong (override with --allow-speed-mismatch)`,
+    );
+  }
+  const ports = [opts.txPort, opts.rxPort];
+  await client.acquire(ports, { force: opts.force });
+  return ports;
+}
+
+/**
+ * Runs (or resumes, when `resume` is given) a benchmark. Results already measured are on disk
+ * before anything later can fail; aborting via the context's signal stops traffic, releases
+ * the ports and returns with status "interrupted".
+ */
+export async function runBenchmark(
+  opts: RunOptions,
+  ctx: RunContext = {},
+  resume?: RunResult,
+): Promise<RunOutcome> {
+  const emit = (event: RunEvent): void => ctx.onEvent?.(event);
+  const profile = await loadProfile(opts.profilePath);
+  const dir = await RunDirectory.create(opts.outDir);
+  const session = await openServer(opts, ctx.signal);
+  let result: RunResult | undefined;
+  try {
+    const ports = await acquirePorts(session, opts);
+    const speedBps = session.client.ports.find((p) => p.portId === opts.txPort)!.speedBps;
+    result = resume ?? {
+      schemaVersion: RESULT_SCHEMA_VERSION,
+      tool: { name: "autotrex", version: TOOL_VERSION },
+      profile: {
+        name: profile.name || basename(opts.profilePath),
+        description: profile.description,
+      },
+      server: session.description,
+      speedBps,
+      lossThresholdsPct: opts.lossThresholdsPct,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      status: "running",
+      parameters: parametersOf(opts),
+      sizes: [],
+    };
+    if (resume && resume.speedBps !== speedBps) {
+      throw new RunSetupError(
+        `cannot resume: the run was measured at ${resume.speedBps / 1e9} Gb/s, the server's port ${opts.txPort} runs at ${speedBps / 1e9} Gb/s`,
+      );
+    }
+    result.status = "running";
+    dir.writeResult(result);
+    const sizes = sizesToMeasure(result);
+    emit({ type: "started", outDir: opts.outDir, sizes, speedBps });
+    const sizeCtx: SizeContext = {
+      client: session.client,
+      profile,
+      opts,
+      speedBps,
+      signal: ctx.signal,
+      rxDrainMs: session.rxDrainMs,
+      emit,
+      dir,
+    };
+    try {
+      for (const [i, frameSize] of sizes.entries()) {
+        const size = await measureSize(sizeCtx, frameSize, i);
+        upsertSize(result, size);
+        dir.writeResult(result);
+        emit({ type: "size", sizeIndex: i, size });
+      }
+      result.status = "complete";
+    } catch (err) {
+      if (!(err instanceof TrialAbortedError)) throw err;
+      result.status = "interrupted";
+    }
+    result.finishedAt = new Date().toISOString();
+    dir.writeResult(result);
+    await session.client.release(ports).catch(() => undefined);
+    const exitCode = exitCodeOf(result);
+    emit({ type: "finished", result, exitCode });
+    return { result, outDir: opts.outDir, exitCode };
+  } catch (err) {
+    if (result && result.status === "running") {
+      result.status = "failed";
+      result.finishedAt = new Date().toISOString();
+      dir.writeResult(result);
+    }
+    throw err;
+  } finally {
+    await session.close();
+  }
+}

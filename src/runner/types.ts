@@ -1,0 +1,40 @@
+/**
+ * The runner's contract with its callers (the `run` command and the gRPC agent): run a
+ * benchmark with the given parameters, report progress as events, honour cancellation.
+ */
+import type { RunParameters, RunResult, SizeResult } from "../report/result.ts";
+import type { TrialRecord } from "../search/types.ts";
+
+export interface RunOptions extends RunParameters {
+  /** Directory the results are written to (created if missing). */
+  outDir: string;
+  /** Take ports owned by another user. Never the default. */
+  force: boolean;
+  /** Accept tx and rx ports of different speeds. */
+  allowSpeedMismatch: boolean;
+  /** Start a local TRex server from this directory (`t-rex-64 -i --cfg FILE`) for the run. */
+  trexDir: string | null;
+  trexCfg: string | null;
+  /** Wait after the ports went idle before reading counters (packets still in the DUT). */
+  rxDrainMs?: number;
+}
+
+export type RunEvent =
+  | { type: "started"; outDir: string; sizes: number[]; speedBps: number }
+  | { type: "trial"; frameSize: number; sizeIndex: number; trial: TrialRecord }
+  | { type: "size"; sizeIndex: number; size: SizeResult }
+  | { type: "warning"; message: string }
+  | { type: "finished"; result: RunResult; exitCode: number };
+
+export interface RunContext {
+  /** Aborting stops traffic, releases the ports and keeps what was measured. */
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+}
+
+export interface RunOutcome {
+  result: RunResult;
+  outDir: string;
+  /** 0 done, 1 some size failed, 130 interrupted (see src/cli/exit-codes.ts). */
+  exitCode: number;
+}
