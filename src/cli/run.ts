@@ -2,7 +2,11 @@
  * `autotrex run <profile>`: the main job.
  */
 import { Option, type Command } from "commander";
+import { readFileSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
+import { AgentError, runViaAgent } from "../agent/client.ts";
+import type { RunRequest } from "../agent/protocol.ts";
+import { readTokenFile } from "../agent/security.ts";
 import { ProfileError } from "../profile/index.ts";
 import { DEFAULT_FRAME_SIZES, frameSizeProblem } from "../rate/line-rate.ts";
 import type { RunParameters } from "../report/result.ts";
@@ -38,6 +42,9 @@ interface RunFlags {
   trexDir?: string;
   cfg?: string;
   allowSpeedMismatch?: boolean;
+  agent?: string;
+  tokenFile?: string;
+  tlsCa?: string;
 }
 
 const DEFAULT_LATENCY_PPS = 1000;
@@ -167,7 +174,82 @@ function exitCodeForError(err: unknown): never {
   throw err;
 }
 
+/** The run executed by a remote agent (`--agent`): the profile is a name in its profiles dir. */
+async function runRemote(profile: string | undefined, flags: RunFlags): Promise<number> {
+  if (!profile)
+    throw new CliError("missing profile name: autotrex run --agent HOST:PORT <profile-name>");
+  if (!flags.tokenFile) throw new CliError("--agent needs --token-file");
+  if (flags.emulate || flags.trexDir || flags.resume) {
+    throw new CliError(
+      "--agent runs on the agent's TRex server: --emulate, --trex-dir and --resume do not apply",
+    );
+  }
+  let token: string;
+  try {
+    token = readTokenFile(flags.tokenFile);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  const p = parametersFromFlags(profile, { ...flags, server: undefined });
+  const request: RunRequest = {
+    profile: basename(profile),
+    sizes: p.sizes,
+    durationS: p.durationS,
+    lossThresholdsPct: p.lossThresholdsPct,
+    search: p.search,
+    encapOverhead: p.encapOverhead,
+    txPort: p.txPort,
+    rxPort: p.rxPort,
+    bidirectional: p.bidirectional,
+    latencyPps: p.latencyPps ?? 0,
+    force: flags.force === true,
+    label: process.env.GITHUB_JOB ?? process.env.JOB_NAME ?? "",
+  };
+  const outDir = resolve(flags.out ?? defaultOutDir(profile));
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const progress = createProgress({
+    stream: flags.json ? process.stderr : process.stdout,
+    quiet: flags.quiet === true,
+    expectedTrialSecondsPerSize: p.durationS * 8,
+  });
+  try {
+    const outcome = await runViaAgent(
+      {
+        address: flags.agent!,
+        token,
+        tlsCaPem: flags.tlsCa ? readFileSync(flags.tlsCa) : undefined,
+      },
+      request,
+      outDir,
+      {
+        signal: controller.signal,
+        onEvent: progress.onEvent,
+        onQueued: (n) => {
+          if (!flags.quiet) process.stderr.write(`queued on ${flags.agent}: ${n} run(s) ahead\n`);
+        },
+      },
+    );
+    progress.close();
+    if (outcome.error) process.stderr.write(`autotrex: agent: ${outcome.error}\n`);
+    if (flags.json && outcome.result)
+      process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
+    else if (!flags.quiet) process.stdout.write(`results: ${outcome.outDir}\n`);
+    return outcome.exitCode;
+  } catch (err) {
+    progress.close();
+    if (err instanceof AgentError) throw new CliError(err.message, ExitCode.server);
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 async function runCommand(profile: string | undefined, flags: RunFlags): Promise<number> {
+  if (flags.agent) return runRemote(profile, flags);
   let parameters: RunParameters;
   let outDir: string;
   let resume;
@@ -282,6 +364,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option("--trex-dir <dir>", "start t-rex-64 from this TRex directory for the run")
     .option("--cfg <file>", "TRex config for --trex-dir (default ./trex_cfg.yaml)")
     .option("--allow-speed-mismatch", "accept tx and rx ports of different speeds")
+    .option(
+      "--agent <host:port>",
+      "run on a remote autotrex agent (profile is a name in its profiles dir)",
+    )
+    .option("--token-file <file>", "bearer token for --agent")
+    .option("--tls-ca <file>", "CA certificate of the agent (PEM) to talk TLS")
     .action(async (profile: string | undefined, flags: RunFlags) => {
       setExit(await runCommand(profile, flags));
     });
