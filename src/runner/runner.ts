@@ -211,28 +211,35 @@ function exitCodeOf(result: RunResult): number {
   return result.sizes.some((s) => s.status === "failed") ? 1 : 0;
 }
 
-async function acquirePorts(session: ServerSession, opts: RunOptions): Promise<number[]> {
-  const { client } = session;
-  for (const port of [opts.txPort, opts.rxPort]) {
-    if (!client.ports.some((p) => p.portId === port)) {
+/**
+ * Checks the port pair before anything is acquired: both ports exist, differ, and run at the
+ * same speed (the line-rate figures assume it). Returns the tx port's speed.
+ */
+export function checkPortPair(
+  ports: ReadonlyArray<{ portId: number; speedBps: number }>,
+  opts: Pick<RunOptions, "txPort" | "rxPort" | "allowSpeedMismatch">,
+  address: string,
+): number {
+  const speedOf = (port: number): number => {
+    const info = ports.find((p) => p.portId === port);
+    if (!info) {
       throw new RunSetupError(
-        `port ${port} does not exist on ${session.address} (it has ports ${client.ports.map((p) => p.portId).join(", ")})`,
+        `port ${port} does not exist on ${address} (it has ports ${ports.map((p) => p.portId).join(", ")})`,
       );
     }
-  }
+    return info.speedBps;
+  };
+  const txSpeed = speedOf(opts.txPort);
+  const rxSpeed = speedOf(opts.rxPort);
   if (opts.txPort === opts.rxPort)
     throw new RunSetupError(`tx and rx port are both ${opts.txPort}`);
-  const speed = (port: number) => client.ports.find((p) => p.portId === port)!.speedBps;
-  if (speed(opts.txPort) !== speed(opts.rxPort) && !opts.allowSpeedMismatch) {
+  if (txSpeed !== rxSpeed && !opts.allowSpeedMismatch) {
     throw new RunSetupError(
-      `port ${opts.txPort} runs at ${speed(opts.txPort) / 1e9} Gb/s but port ${opts.rxPort} at ${
-        speed(opts.rxPort) / 1e9
-      } Gb/s; line-rate figures would be wrong (override with --allow-speed-mismatch)`,
+      `port ${opts.txPort} runs at ${txSpeed / 1e9} Gb/s but port ${opts.rxPort} at ${rxSpeed / 1e9} Gb/s; ` +
+        "line-rate figures would be wrong (override with --allow-speed-mismatch)",
     );
   }
-  const ports = [opts.txPort, opts.rxPort];
-  await client.acquire(ports, { force: opts.force });
-  return ports;
+  return txSpeed;
 }
 
 /**
@@ -251,8 +258,9 @@ export async function runBenchmark(
   const session = await openServer(opts, ctx.signal);
   let result: RunResult | undefined;
   try {
-    const ports = await acquirePorts(session, opts);
-    const speedBps = session.client.ports.find((p) => p.portId === opts.txPort)!.speedBps;
+    const speedBps = checkPortPair(session.client.ports, opts, session.address);
+    const ports = [opts.txPort, opts.rxPort];
+    await session.client.acquire(ports, { force: opts.force });
     result = resume ?? {
       schemaVersion: RESULT_SCHEMA_VERSION,
       tool: { name: "autotrex", version: TOOL_VERSION },

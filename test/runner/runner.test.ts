@@ -1,0 +1,175 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { capacityPps, DUT_PRESETS } from "../../src/emulator/dut-model.ts";
+import { startEmulator } from "../../src/emulator/index.ts";
+import { DEFAULT_FRAME_SIZES, lineRatePps } from "../../src/rate/line-rate.ts";
+import type { RunResult } from "../../src/report/result.ts";
+import { checkPortPair, runBenchmark, RunSetupError } from "../../src/runner/runner.ts";
+import type { RunEvent } from "../../src/runner/types.ts";
+import { emulatedRun, pngSize, PROFILES, readCsv } from "./helpers.ts";
+
+const SPEED = 10e9;
+
+describe("runBenchmark against the emulator (bisection)", () => {
+  it("finds line rate at every size on an ideal DUT", async () => {
+    const opts = emulatedRun({
+      sizes: [...DEFAULT_FRAME_SIZES],
+      emulate: { dut: "ideal", timeScale: 0, seed: 1 },
+    });
+    const { result, exitCode } = await runBenchmark(opts);
+    expect(exitCode).toBe(0);
+    expect(result.status).toBe("complete");
+    expect(result.speedBps).toBe(SPEED);
+    expect(result.sizes.map((s) => s.frameSize)).toEqual(DEFAULT_FRAME_SIZES);
+    for (const size of result.sizes) {
+      const line = lineRatePps(SPEED, size.frameSize);
+      expect(size.status).toBe("ok");
+      expect(size.theoretical.ratePps).toBeCloseTo(line, 6);
+      // bisection in whole percent of line rate: within 1 % of it
+      expect(size.results[0].ratePps).toBeGreaterThanOrEqual(0.99 * line);
+      expect(size.results[0].ratePps).toBeLessThanOrEqual(line * 1.000001);
+      expect(size.results[0].lossRatio).toBe(0);
+      expect(size.trialCount).toBe(8);
+    }
+  });
+
+  it("finds the DUT's capacity at 64 B within the bisection's precision", async () => {
+    const { result } = await runBenchmark(emulatedRun({ sizes: [64] }));
+    const c = capacityPps(DUT_PRESETS.default, 64);
+    const line = lineRatePps(SPEED, 64);
+    const found = result.sizes[0].results[0].ratePps;
+    expect(found).toBeLessThanOrEqual(c);
+    expect(c - found).toBeLessThanOrEqual(0.01 * line);
+  });
+
+  it("reports N/A for a size the profile's headers do not fit", async () => {
+    const opts = emulatedRun({ profilePath: join(PROFILES, "srv6_1pkt.ts"), sizes: [64, 128] });
+    const { result, exitCode } = await runBenchmark(opts);
+    expect(result.sizes[0]).toMatchObject({
+      frameSize: 64,
+      status: "n/a",
+      results: [],
+      trialCount: 0,
+    });
+    expect(result.sizes[0].reason).toMatch(/64/);
+    expect(result.sizes[1].status).toBe("ok");
+    expect(exitCode).toBe(0);
+  });
+
+  it("writes result.json, the classic CSVs, summary, trials and three charts", async () => {
+    const opts = emulatedRun({ sizes: [64, 128, 1518] });
+    await runBenchmark(opts);
+    const result = JSON.parse(readFileSync(join(opts.outDir, "result.json"), "utf8")) as RunResult;
+    expect(result).toMatchObject({
+      schemaVersion: 1,
+      status: "complete",
+      lossThresholdsPct: [0.01],
+      speedBps: SPEED,
+    });
+    expect(result.profile.name).toBe("tcp_1pkt");
+    for (const metric of ["Mpps", "L1Gbps", "L2Gbps"]) {
+      const rows = readCsv(join(opts.outDir, `${metric}.csv`));
+      expect(rows[0]).toEqual([metric]);
+      expect(rows[1]).toEqual(["packet_size", "actual", "theoretical"]);
+      expect(rows.slice(2).map((r) => r[0])).toEqual(["64", "128", "1518"]);
+      const png = pngSize(join(opts.outDir, `${metric}.png`));
+      expect(png.width).toBeGreaterThanOrEqual(800);
+      expect(png.height).toBeGreaterThanOrEqual(400);
+    }
+    const mpps = readCsv(join(opts.outDir, "Mpps.csv"));
+    expect(Number(mpps[4][2])).toBeCloseTo(lineRatePps(SPEED, 1518) / 1e6, 9);
+    const trials = readCsv(join(opts.outDir, "trials.csv"));
+    expect(trials.length - 1).toBe(result.sizes.reduce((n, s) => n + s.trialCount, 0));
+    expect(existsSync(join(opts.outDir, "summary.csv"))).toBe(true);
+  });
+
+  it("stops on abort, keeps finished sizes and leaves the ports released and idle", async () => {
+    const emulator = await startEmulator({
+      rpcPort: 0,
+      asyncPort: 0,
+      timeScale: 0,
+      dut: "default",
+    });
+    try {
+      const controller = new AbortController();
+      const events: RunEvent[] = [];
+      const opts = emulatedRun({
+        sizes: [64, 128, 256],
+        emulate: null,
+        server: emulator.rpcUrl,
+        rxDrainMs: 0,
+      });
+      const outcome = await runBenchmark(opts, {
+        signal: controller.signal,
+        onEvent: (e) => {
+          events.push(e);
+          if (e.type === "size") controller.abort();
+        },
+      });
+      expect(outcome.exitCode).toBe(130);
+      expect(outcome.result.status).toBe("interrupted");
+      const onDisk = JSON.parse(
+        readFileSync(join(opts.outDir, "result.json"), "utf8"),
+      ) as RunResult;
+      expect(onDisk.status).toBe("interrupted");
+      expect(onDisk.sizes.map((s) => s.frameSize)).toEqual([64]);
+      for (const port of [0, 1]) {
+        expect(emulator.portState(port).owner).toBe("");
+        expect(["IDLE", "STREAMS"]).toContain(emulator.portState(port).state);
+      }
+
+      // --resume: the finished size is kept, the rest are measured
+      const resumed = await runBenchmark(opts, {}, onDisk);
+      expect(resumed.result.status).toBe("complete");
+      expect(resumed.result.sizes.map((s) => s.frameSize)).toEqual([64, 128, 256]);
+      expect(resumed.result.sizes[0]).toEqual(onDisk.sizes[0]);
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it("refuses to take a port owned by someone else, naming the owner", async () => {
+    const emulator = await startEmulator({
+      rpcPort: 0,
+      asyncPort: 0,
+      timeScale: 0,
+      faults: [{ kind: "foreign-owner", port: 1, owner: "alice" }],
+    });
+    try {
+      const opts = emulatedRun({ emulate: null, server: emulator.rpcUrl });
+      await expect(runBenchmark(opts)).rejects.toThrow(/alice/);
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it("fails clearly when no server answers", async () => {
+    const opts = emulatedRun({ emulate: null, server: "127.0.0.1:1" });
+    await expect(runBenchmark(opts)).rejects.toThrow(/127\.0\.0\.1:1/);
+  });
+});
+
+describe("port pair checks", () => {
+  const ports = [
+    { portId: 0, speedBps: 10e9 },
+    { portId: 1, speedBps: 25e9 },
+    { portId: 2, speedBps: 10e9 },
+  ];
+  it("refuses mismatched speeds unless allowed", () => {
+    const opts = { txPort: 0, rxPort: 1, allowSpeedMismatch: false };
+    expect(() => checkPortPair(ports, opts, "tcp://h:4501")).toThrow(RunSetupError);
+    expect(() => checkPortPair(ports, opts, "tcp://h:4501")).toThrow(
+      /port 0 runs at 10 Gb\/s but port 1 at 25 Gb\/s/,
+    );
+    expect(checkPortPair(ports, { ...opts, allowSpeedMismatch: true }, "x")).toBe(10e9);
+    expect(checkPortPair(ports, { txPort: 0, rxPort: 2, allowSpeedMismatch: false }, "x")).toBe(
+      10e9,
+    );
+  });
+  it("names a missing port", () => {
+    expect(() =>
+      checkPortPair(ports, { txPort: 0, rxPort: 5, allowSpeedMismatch: false }, "tcp://h:4501"),
+    ).toThrow(/port 5 does not exist on tcp:\/\/h:4501 \(it has ports 0, 1, 2\)/);
+  });
+});
