@@ -61,6 +61,11 @@ export interface SearchResult {
   trials: TrialRecord[];
   /** Sum of the durations of all trials, s. */
   trialSeconds: number;
+  /**
+   * Set when the search ended before reaching its goals (time limit, a trial that stayed
+   * invalid): the results are the best established so far, possibly N/A.
+   */
+  stopReason?: string;
 }
 
 export interface SearchAlgorithm {

@@ -1,0 +1,474 @@
+/**
+ * Multiple-loss-ratio search, after FD.io CSIT's MLRsearch and draft-ietf-bmwg-mlrsearch:
+ * every loss threshold (a "goal") is searched at once over one shared set of trials.
+ *
+ * - Loads live on a geometric grid below the maximum load (line rate):
+ *   load(k) = maxLoad * q^-k with q^8 = 1 + goalWidth, so widths are whole numbers of steps
+ *   and goals that want nearly the same load measure exactly the same one.
+ * - Each goal climbs a chain of targets: short trials (initialDurationS) at 2^p times the
+ *   goal width, then longer ones (geometric durations) at half the width each, and only the
+ *   last target uses the final duration. A target's bounds seed the next one, which first
+ *   re-measures them at its own duration.
+ * - A load is classified per target by trial-seconds (the goal exceed ratio): it is a lower
+ *   bound when, even if every missing second of the goal duration sum were bad, the bad share
+ *   stays within the exceed ratio; an upper bound when, even if every missing second were
+ *   good, it exceeds it; otherwise it is measured again. Only trials of the target's duration
+ *   count as good. A trial shorter than that which exceeds the loss ratio counts as a bad
+ *   trial of full length: buffers make short trials optimistic, never pessimistic.
+ * - Relevant bounds as in MLRsearch: the upper bound is the lowest upper-bound load, the lower
+ *   bound the highest lower-bound load beneath it (loss inversion resolves pessimistically).
+ * - The first trial is at the maximum load; later probes aim at the load the DUT actually
+ *   forwarded (rx / duration of the trial at the upper bound, / (1 - loss ratio) for a goal
+ *   that allows loss), falling back to expanding or halving steps when that hint misleads.
+ * - Invalid trials are repeated, never counted; a trial-second budget bounds each search.
+ */
+import type {
+  SearchAlgorithm,
+  SearchResult,
+  SearchSpec,
+  ThresholdResult,
+  TrialFn,
+  TrialRecord,
+} from "./types.ts";
+import { DEFAULT_MAX_INVALID_RETRIES, SearchStop, TrialLog, lossRatiosOf } from "./trial-log.ts";
+
+export interface MlrOptions {
+  /** Relative goal width: a goal is reached when upper / lower - 1 <= this. Default 0.005. */
+  goalWidth?: number;
+  /** Share of the goal duration sum that may exceed the loss ratio at a lower bound. 0.5. */
+  goalExceedRatio?: number;
+  /**
+   * Goal duration sum, s: the trial-seconds at the final duration that classify a load.
+   * Default: 2 x the final duration, so one bad trial alone never makes an upper bound.
+   */
+  goalDurationSumS?: number;
+  /** Duration of the first, shortest trials, s (capped at the final duration). Default 1. */
+  initialDurationS?: number;
+  /** Coarser targets before the final one (each twice as wide as the next). Default 2. */
+  precedingTargets?: number;
+  /** Growth factor of the step when searching outside the known bounds. Default 2. */
+  expansionCoefficient?: number;
+  /** Lowest load the search tries, as a fraction of line rate. Default 0.001. */
+  minLoadRatio?: number;
+  /** Repeats of an invalid trial before the search stops. Default 3. */
+  maxInvalidRetries?: number;
+  /** Trial-second budget per search when the spec sets none: this x final duration. 20. */
+  defaultMaxTrialSecondsFactor?: number;
+}
+
+export const MLR_DEFAULTS = {
+  goalWidth: 0.005,
+  goalExceedRatio: 0.5,
+  goalDurationSumFactor: 2,
+  initialDurationS: 1,
+  precedingTargets: 2,
+  expansionCoefficient: 2,
+  minLoadRatio: 0.001,
+  maxInvalidRetries: DEFAULT_MAX_INVALID_RETRIES,
+  defaultMaxTrialSecondsFactor: 20,
+} as const;
+
+/** Grid steps per goal width. */
+const STEPS_PER_WIDTH = 8;
+/** A safety net far above any sane search: stops a search that loops on absurd outcomes. */
+const MAX_TRIALS = 400;
+
+interface Target {
+  durationS: number;
+  durationSumS: number;
+  widthSteps: number;
+}
+
+type Classification = "none" | "lower" | "upper" | "undecided";
+
+interface Bounds {
+  /** Grid index of the relevant lower bound (higher index = lower load). */
+  lo: number | undefined;
+  hi: number | undefined;
+  pending: number[];
+}
+
+interface GoalState {
+  lossRatio: number;
+  targets: Target[];
+  targetIndex: number;
+  /** Consecutive outward steps that did not find the missing bound. */
+  expansions: number;
+  lastMove: "down" | "up" | "other";
+}
+
+interface Candidate {
+  k: number;
+  durationS: number;
+  goal: number;
+  move: GoalState["lastMove"];
+}
+
+/** The durations of a goal's target chain: geometric from the initial to the final one. */
+export function targetDurations(
+  initialDurationS: number,
+  finalDurationS: number,
+  precedingTargets: number,
+): number[] {
+  const first = Math.min(initialDurationS, finalDurationS);
+  const count = first < finalDurationS ? Math.max(0, Math.floor(precedingTargets)) : 0;
+  const durations: number[] = [];
+  for (let j = 0; j < count; j++) {
+    const d = first * Math.pow(finalDurationS / first, j / count);
+    durations.push(Math.round(d * 1000) / 1000);
+  }
+  durations.push(finalDurationS);
+  return durations;
+}
+
+export function createMlrSearch(options: MlrOptions = {}): SearchAlgorithm {
+  const goalWidth = options.goalWidth ?? MLR_DEFAULTS.goalWidth;
+  const exceedRatio = options.goalExceedRatio ?? MLR_DEFAULTS.goalExceedRatio;
+  const expansionCoefficient = options.expansionCoefficient ?? MLR_DEFAULTS.expansionCoefficient;
+  const minLoadRatio = options.minLoadRatio ?? MLR_DEFAULTS.minLoadRatio;
+  if (!(goalWidth > 0 && goalWidth < 1)) throw new RangeError("goalWidth must be in (0, 1)");
+  if (!(exceedRatio >= 0 && exceedRatio < 1)) {
+    throw new RangeError("goalExceedRatio must be in [0, 1)");
+  }
+  if (!(expansionCoefficient > 1)) throw new RangeError("expansionCoefficient must exceed 1");
+  if (!(minLoadRatio > 0 && minLoadRatio < 1)) {
+    throw new RangeError("minLoadRatio must be in (0, 1)");
+  }
+  return {
+    name: "mlr",
+    search: (spec, trial, onTrial) =>
+      new MlrRun(spec, trial, onTrial, options, {
+        goalWidth,
+        exceedRatio,
+        expansionCoefficient,
+        minLoadRatio,
+      }).run(),
+  };
+}
+
+class MlrRun {
+  private readonly log: TrialLog;
+  private readonly goals: GoalState[];
+  private readonly lnStep: number;
+  private readonly kMax: number;
+  /** Valid trials by grid index. */
+  private readonly loads = new Map<number, TrialRecord[]>();
+  private readonly exceedRatio: number;
+  private readonly expansionCoefficient: number;
+
+  constructor(
+    private readonly spec: SearchSpec,
+    trial: TrialFn,
+    onTrial: ((record: TrialRecord) => void) | undefined,
+    options: MlrOptions,
+    resolved: {
+      goalWidth: number;
+      exceedRatio: number;
+      expansionCoefficient: number;
+      minLoadRatio: number;
+    },
+  ) {
+    const lossRatios = lossRatiosOf(spec);
+    const finalS = spec.finalDurationS;
+    const budget =
+      spec.maxTrialSeconds ??
+      finalS * (options.defaultMaxTrialSecondsFactor ?? MLR_DEFAULTS.defaultMaxTrialSecondsFactor);
+    this.log = new TrialLog(spec, trial, onTrial, {
+      maxInvalidRetries: options.maxInvalidRetries ?? MLR_DEFAULTS.maxInvalidRetries,
+      maxTrialSeconds: budget,
+    });
+    this.exceedRatio = resolved.exceedRatio;
+    this.expansionCoefficient = resolved.expansionCoefficient;
+    this.lnStep = Math.log1p(resolved.goalWidth) / STEPS_PER_WIDTH;
+    this.kMax = Math.floor(Math.log(1 / resolved.minLoadRatio) / this.lnStep);
+    const durationSumS = Math.max(
+      finalS,
+      options.goalDurationSumS ?? finalS * MLR_DEFAULTS.goalDurationSumFactor,
+    );
+    const durations = targetDurations(
+      options.initialDurationS ?? MLR_DEFAULTS.initialDurationS,
+      finalS,
+      options.precedingTargets ?? MLR_DEFAULTS.precedingTargets,
+    );
+    const last = durations.length - 1;
+    const targets = durations.map((durationS, j) => ({
+      durationS,
+      // Coarser targets decide on one trial; only the final one sums several.
+      durationSumS: j === last ? durationSumS : durationS,
+      widthSteps: STEPS_PER_WIDTH * 2 ** (last - j),
+    }));
+    this.goals = lossRatios.map((lossRatio) => ({
+      lossRatio,
+      targets,
+      targetIndex: 0,
+      expansions: 0,
+      lastMove: "other",
+    }));
+  }
+
+  async run(): Promise<SearchResult> {
+    let stopReason: string | undefined;
+    try {
+      await this.measure({
+        k: 0,
+        durationS: this.goals[0].targets[0].durationS,
+        goal: 0,
+        move: "other",
+      });
+      for (;;) {
+        const next = this.nextCandidate();
+        if (!next) break;
+        if (this.log.records.length >= MAX_TRIALS) {
+          throw new SearchStop(`no result after ${MAX_TRIALS} trials`);
+        }
+        await this.measure(next);
+      }
+    } catch (err) {
+      if (!(err instanceof SearchStop)) throw err;
+      stopReason = err.message;
+    }
+    return {
+      results: this.goals.map((_, g) => this.result(g)),
+      trials: this.log.records,
+      trialSeconds: this.log.trialSeconds,
+      ...(stopReason === undefined ? {} : { stopReason }),
+    };
+  }
+
+  private loadOf(k: number): number {
+    return this.spec.lineRatePps * Math.exp(-k * this.lnStep);
+  }
+
+  /** Fractional grid index of a rate (larger index = lower rate). */
+  private indexOf(ratePps: number): number {
+    return Math.log(this.spec.lineRatePps / ratePps) / this.lnStep;
+  }
+
+  private async measure(c: Candidate): Promise<void> {
+    const goal = this.goals[c.goal];
+    const target = goal.targets[goal.targetIndex];
+    const record = await this.log.measure(this.loadOf(c.k), c.durationS);
+    const list = this.loads.get(c.k) ?? [];
+    list.push(record);
+    this.loads.set(c.k, list);
+    // The expander: keep doubling the outward step while it fails to find the missing bound.
+    const cls = this.classify(c.k, target, c.goal);
+    const continued =
+      (c.move === "down" && cls === "upper") || (c.move === "up" && cls === "lower");
+    goal.expansions = continued ? goal.expansions + 1 : 0;
+    goal.lastMove = c.move;
+  }
+
+  private classify(k: number, t: Target, goal: number): Classification {
+    let good = 0;
+    let bad = 0;
+    for (const r of this.loads.get(k) ?? []) {
+      const ok = r.passed[goal];
+      if (r.durationS >= t.durationS * (1 - 1e-9)) {
+        if (ok) good += r.durationS;
+        else bad += r.durationS;
+      } else if (!ok) {
+        bad += t.durationS;
+      }
+    }
+    if (good + bad === 0) return "none";
+    const sum = Math.max(t.durationSumS, good + bad);
+    const limit = this.exceedRatio * sum + 1e-9 * sum;
+    if (bad > limit) return "upper";
+    if (sum - good <= limit) return "lower";
+    return "undecided";
+  }
+
+  private bounds(t: Target, goal: number): Bounds {
+    const ks = [...this.loads.keys()].sort((a, b) => a - b);
+    const cls = new Map(ks.map((k) => [k, this.classify(k, t, goal)]));
+    let hi: number | undefined;
+    for (const k of ks) if (cls.get(k) === "upper") hi = k;
+    let lo: number | undefined;
+    for (const k of ks) {
+      if (cls.get(k) === "lower" && (hi === undefined || k > hi)) {
+        lo = k;
+        break;
+      }
+    }
+    const pending = ks.filter(
+      (k) =>
+        cls.get(k) === "undecided" && (hi === undefined || k > hi) && (lo === undefined || k < lo),
+    );
+    return { lo, hi, pending };
+  }
+
+  private achieved(b: Bounds, t: Target): boolean {
+    if (b.lo === 0) return true;
+    if (b.hi !== undefined && b.hi >= this.kMax) return true;
+    return b.lo !== undefined && b.hi !== undefined && b.lo - b.hi <= t.widthSteps;
+  }
+
+  /** Moves each goal to its first unreached target and picks the cheapest, lowest trial. */
+  private nextCandidate(): Candidate | undefined {
+    let best: Candidate | undefined;
+    for (let g = 0; g < this.goals.length; g++) {
+      const c = this.goalCandidate(g);
+      if (!c) continue;
+      if (
+        !best ||
+        c.durationS < best.durationS ||
+        (c.durationS === best.durationS && c.k > best.k)
+      ) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  private goalCandidate(g: number): Candidate | undefined {
+    const goal = this.goals[g];
+    const last = goal.targets.length - 1;
+    for (;;) {
+      const t = goal.targets[goal.targetIndex];
+      const b = this.bounds(t, g);
+      if (!this.achieved(b, t)) break;
+      if (goal.targetIndex === last) return undefined;
+      // Line rate holds at this duration: the intermediate ones would only repeat it.
+      goal.targetIndex = b.lo === 0 ? last : goal.targetIndex + 1;
+      goal.expansions = 0;
+      goal.lastMove = "other";
+    }
+    const j = goal.targetIndex;
+    const t = goal.targets[j];
+    const b = this.bounds(t, g);
+    const prev = j > 0 ? this.bounds(goal.targets[j - 1], g) : undefined;
+    const w = t.widthSteps;
+    if (b.pending.length > 0) {
+      // An undecided load (one bad trial so far) is worth repeating once it would settle the
+      // goal; while the interval is wider, it serves as a provisional upper bound.
+      const pendingHi = b.pending[b.pending.length - 1];
+      const lo = b.lo ?? prev?.lo;
+      if (lo !== undefined && lo > pendingHi && lo - pendingHi > w) {
+        return this.probe(t, this.inside(lo, pendingHi, g, w), g, "other");
+      }
+      return this.probe(t, pendingHi, g, "other");
+    }
+    // The coarser target's bounds stand in for missing ones: when they are wider than this
+    // target's width, measuring between them beats re-measuring them at this duration.
+    const lo =
+      b.lo ??
+      (prev?.lo !== undefined && (b.hi === undefined || prev.lo > b.hi) ? prev.lo : undefined);
+    const hi =
+      b.hi ?? (prev?.hi !== undefined && (lo === undefined || prev.hi < lo) ? prev.hi : undefined);
+    if (lo === undefined && hi === undefined) return this.probe(t, 0, g, "other");
+    if (lo !== undefined && hi !== undefined && lo - hi > w) {
+      return this.probe(t, this.inside(lo, hi, g, w), g, "other");
+    }
+    if (b.lo === undefined && lo !== undefined) return this.probe(t, lo, g, "other");
+    if (b.hi === undefined && hi !== undefined && this.classify(hi, t, g) === "none") {
+      return this.probe(t, hi, g, "other");
+    }
+    if (b.lo === undefined) {
+      const upper = b.hi as number;
+      const step = Math.ceil(w * this.expansionCoefficient ** goal.expansions);
+      const guided = this.guidedIndex(upper, g, w);
+      const k = Math.max(upper + step, guided ?? upper + step);
+      return this.probe(t, Math.min(this.kMax, k), g, "down");
+    }
+    if (b.hi === undefined) {
+      const step = Math.ceil(w * this.expansionCoefficient ** goal.expansions);
+      const k = b.lo - step;
+      // Close to the maximum load: test the maximum itself (the line-rate check).
+      return this.probe(t, k < w ? 0 : k, g, "up");
+    }
+    return this.probe(t, this.inside(b.lo, b.hi, g, w), g, "other");
+  }
+
+  /**
+   * A trial at grid index k for target t. Where t needs more than one bad trial for an upper
+   * bound, a load nobody measured yet gets a short trial first: if it loses there, that counts
+   * as one bad trial at the full duration for one second instead of thirty; if it does not,
+   * the full trial follows.
+   */
+  private probe(t: Target, k: number, g: number, move: Candidate["move"]): Candidate {
+    const first = this.goals[g].targets[0].durationS;
+    const fresh = !this.loads.has(k);
+    const durationS = fresh && t.durationSumS > t.durationS ? first : t.durationS;
+    return { k, durationS, goal: g, move };
+  }
+
+  /**
+   * Where to measure between the bounds: near the forwarding-rate hint when it lies inside,
+   * at the middle otherwise, and so that one more trial reaches the width when it can.
+   */
+  private inside(lo: number, hi: number, g: number, w: number): number {
+    const n = lo - hi;
+    const guided = this.guidedIndex(hi, g, w);
+    let low: number;
+    let high: number;
+    if (n <= 2 * w) {
+      // Any load in [lo - w, hi + w] finishes the goal in one trial, whatever it shows.
+      low = lo - w;
+      high = hi + w;
+    } else {
+      low = hi + w;
+      high = lo - w;
+    }
+    const preferred =
+      guided !== undefined && guided > hi && guided < lo ? guided : Math.round(hi + n / 2);
+    const k = Math.min(high, Math.max(low, preferred));
+    return this.shared(k, low, high);
+  }
+
+  /** An already measured load within [low, high] (shared with another goal) beats a new one. */
+  private shared(k: number, low: number, high: number): number {
+    let best = k;
+    let bestDistance = Infinity;
+    for (const m of this.loads.keys()) {
+      if (m < low || m > high) continue;
+      const d = Math.abs(m - k);
+      if (d < bestDistance) {
+        best = m;
+        bestDistance = d;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Grid index half a width below the rate the DUT forwarded at the upper bound, scaled up by
+   * the loss the goal allows: the load where the loss ratio should just meet the goal.
+   */
+  private guidedIndex(hi: number, g: number, w: number): number | undefined {
+    const trials = (this.loads.get(hi) ?? []).filter((r) => !r.passed[g]);
+    if (trials.length === 0) return undefined;
+    const longest = Math.max(...trials.map((r) => r.durationS));
+    const used = trials.filter((r) => r.durationS === longest);
+    const forwardedPps = used.reduce((s, r) => s + r.rxPackets / r.durationS, 0) / used.length;
+    const est = forwardedPps / (1 - this.goals[g].lossRatio);
+    if (!(est > 0) || est >= this.loadOf(hi)) return undefined;
+    return Math.ceil(this.indexOf(est)) + Math.ceil(w / 2);
+  }
+
+  private result(g: number): ThresholdResult {
+    const goal = this.goals[g];
+    const t = goal.targets[goal.targets.length - 1];
+    const b = this.bounds(t, g);
+    const counting = (k: number | undefined): TrialRecord[] =>
+      k === undefined
+        ? []
+        : (this.loads.get(k) ?? []).filter(
+            (r) => r.durationS >= t.durationS * (1 - 1e-9) || !r.passed[g],
+          );
+    const lowerTrials = counting(b.lo);
+    const indices = [...lowerTrials, ...counting(b.hi)].map((r) => r.index).sort((x, y) => x - y);
+    const goodLong = lowerTrials.filter(
+      (r) => r.passed[g] && r.durationS >= t.durationS * (1 - 1e-9),
+    );
+    return {
+      lossThresholdPct: this.spec.lossThresholdsPct[g],
+      ratePps: b.lo === undefined ? null : this.loadOf(b.lo),
+      lossRatio: goodLong.length === 0 ? null : Math.max(...goodLong.map((r) => r.lossRatio)),
+      lineRateLimited: b.lo === 0,
+      trialIndices: indices,
+    };
+  }
+}
+
+export const mlrSearch: SearchAlgorithm = createMlrSearch();
