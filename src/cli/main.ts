@@ -10,7 +10,10 @@ export interface CommandModule {
 }
 
 // Each command lives in its own module, loaded only when the CLI starts.
-const commandModules: Array<() => Promise<CommandModule>> = [() => import("./check-config.ts")];
+const commandModules: Array<() => Promise<CommandModule>> = [
+  () => import("./check-config.ts"),
+  () => import("./emulate.ts"),
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));

@@ -1,0 +1,96 @@
+/**
+ * `autotrex emulate`: a TRex-compatible stateless server with a modelled DUT behind its ports,
+ * for machines without NICs (tests, demos, CI) and for TRex's own Python client.
+ */
+import type { Command } from "commander";
+import type { DutParams } from "../emulator/dut-model.ts";
+import { loadDutSpec, loadFaults, startEmulator, type FaultSpec } from "../emulator/index.ts";
+import { CliError, ExitCode } from "./exit-codes.ts";
+
+interface EmulateFlags {
+  bind: string;
+  port: string;
+  asyncPort: string;
+  ports: string;
+  dut: string;
+  timeScale: string;
+  seed: string;
+  faults?: string;
+}
+
+function intFlag(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < min || n > max) {
+    throw new CliError(`${name} must be an integer from ${min} to ${max}, got '${text}'`);
+  }
+  return n;
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("emulate")
+    .description("run a TRex-compatible server with a modelled DUT (no NICs needed)")
+    .option("--bind <address>", "address to listen on", "127.0.0.1")
+    .option("--port <n>", "sync JSON-RPC port (0 = any free port)", "4501")
+    .option("--async-port <n>", "async (PUB) port (0 = any free port)", "4500")
+    .option("--ports <n>", "number of ports, even; pairs (0,1), (2,3), ...", "2")
+    .option(
+      "--dut <preset|file>",
+      "DUT model: default, ideal, noisy or a YAML/JSON file",
+      "default",
+    )
+    .option("--time-scale <factor>", "real seconds per modelled second (0 = instant trials)", "1")
+    .option("--seed <n>", "seed of the DUT model's randomness", "1")
+    .option("--faults <file>", "YAML/JSON list of faults to inject (reliability tests)")
+    .action(async (flags: EmulateFlags) => {
+      const rpcPort = intFlag("--port", flags.port, 0, 65535);
+      const asyncPort = intFlag("--async-port", flags.asyncPort, 0, 65535);
+      const ports = intFlag("--ports", flags.ports, 2, 254);
+      if (ports % 2 !== 0) throw new CliError(`--ports must be even, got ${ports}`);
+      const seed = intFlag("--seed", flags.seed, 0, 2 ** 32 - 1);
+      const timeScale = Number(flags.timeScale);
+      if (flags.timeScale.trim() === "" || !Number.isFinite(timeScale) || timeScale < 0) {
+        throw new CliError(`--time-scale must be a non-negative number, got '${flags.timeScale}'`);
+      }
+      if (rpcPort !== 0 && rpcPort === asyncPort) {
+        throw new CliError("--port and --async-port must differ");
+      }
+      let dut: DutParams;
+      let faults: FaultSpec[] = [];
+      try {
+        dut = loadDutSpec(flags.dut);
+        if (flags.faults) faults = loadFaults(flags.faults);
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+      let emulator;
+      try {
+        emulator = await startEmulator({
+          bind: flags.bind,
+          rpcPort,
+          asyncPort,
+          ports,
+          dut,
+          timeScale,
+          seed,
+          faults,
+          onFaultExit: () => {
+            process.stderr.write("autotrex emulate: exit fault injected, exiting\n");
+            process.exit(ExitCode.someFailed);
+          },
+        });
+      } catch (err) {
+        throw new CliError((err as Error).message, ExitCode.server);
+      }
+      process.stdout.write(`listening on ${emulator.rpcUrl}\n`);
+      process.stdout.write(`async events on ${emulator.asyncUrl}\n`);
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          void emulator.stop().then(done);
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      setExit(ExitCode.ok);
+    });
+}

@@ -1,0 +1,166 @@
+/**
+ * Deliberate misbehaviour of the emulator for reliability tests (`--faults FILE` or the
+ * `faults` library option). Request numbers count every request message from 1, a batch
+ * being one message; a fault naming a method matches a message containing that method.
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+
+export type FaultSpec =
+  /** Never answer the matching request (the server keeps serving the next ones). */
+  | { kind: "drop-reply"; nth?: number; method?: string; times?: number }
+  /** Answer the matching request `ms` milliseconds late. */
+  | { kind: "delay-reply"; ms: number; nth?: number; method?: string; times?: number }
+  /**
+   * Stop the server `afterMs` after the matching request was answered (default: the first
+   * `start_traffic`): the library closes its sockets, the CLI exits with status 1.
+   */
+  | { kind: "exit"; method?: string; nth?: number; afterMs?: number }
+  /** The port is owned by another user from the start (another session, its own handler). */
+  | { kind: "foreign-owner"; port: number; owner: string }
+  /** Answer the matching method with a JSON-RPC error instead of running it. */
+  | {
+      kind: "error";
+      method: string;
+      code?: number;
+      message?: string;
+      nth?: number;
+      times?: number;
+    };
+
+export type FaultKind = FaultSpec["kind"];
+
+const KEYS: Record<FaultKind, { required: string[]; optional: string[] }> = {
+  "drop-reply": { required: [], optional: ["nth", "method", "times"] },
+  "delay-reply": { required: ["ms"], optional: ["nth", "method", "times"] },
+  exit: { required: [], optional: ["method", "nth", "afterMs"] },
+  "foreign-owner": { required: ["port", "owner"], optional: [] },
+  error: { required: ["method"], optional: ["code", "message", "nth", "times"] },
+};
+
+const NUMBER_KEYS = new Set(["nth", "times", "ms", "afterMs", "port", "code"]);
+
+/** Validates a list of fault specs read from YAML/JSON; `source` names it in errors. */
+export function parseFaults(value: unknown, source: string): FaultSpec[] {
+  const list =
+    value !== null && typeof value === "object" && "faults" in value
+      ? (value as { faults: unknown }).faults
+      : value;
+  if (!Array.isArray(list)) throw new Error(`${source}: expected a list of faults`);
+  return list.map((raw, i) => {
+    const where = `${source}: fault ${i + 1}`;
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      throw new Error(`${where}: must be a mapping with a 'kind'`);
+    }
+    const rec = raw as Record<string, unknown>;
+    const kind = rec.kind;
+    if (typeof kind !== "string" || !Object.hasOwn(KEYS, kind)) {
+      throw new Error(`${where}: kind must be one of ${Object.keys(KEYS).join(", ")}`);
+    }
+    const spec = KEYS[kind as FaultKind];
+    for (const key of spec.required) {
+      if (rec[key] === undefined) throw new Error(`${where}: '${kind}' needs '${key}'`);
+    }
+    for (const [key, v] of Object.entries(rec)) {
+      if (key === "kind") continue;
+      if (!spec.required.includes(key) && !spec.optional.includes(key)) {
+        throw new Error(`${where}: unknown key '${key}' for '${kind}'`);
+      }
+      if (NUMBER_KEYS.has(key)) {
+        const ok = typeof v === "number" && Number.isInteger(v) && (key === "code" || v >= 0);
+        if (!ok) throw new Error(`${where}: '${key}' must be a non-negative integer`);
+      } else if (typeof v !== "string" || v === "") {
+        throw new Error(`${where}: '${key}' must be a non-empty string`);
+      }
+    }
+    return rec as FaultSpec;
+  });
+}
+
+/** Reads a YAML or JSON faults file: a list of fault specs (or `{faults: [...]}`). */
+export function loadFaults(file: string): FaultSpec[] {
+  const text = readFileSync(file, "utf8");
+  return parseFaults(parseYaml(text), file);
+}
+
+/** What to do with one request message. */
+export interface FaultDecision {
+  drop: boolean;
+  delayMs: number;
+  /** Replace the reply to this method with an error. */
+  errors: Map<string, { code: number; message: string }>;
+  /** Stop the server this long after the reply. */
+  exitAfterMs?: number;
+}
+
+type Triggered = Exclude<FaultSpec, { kind: "foreign-owner" }>;
+
+/** Tracks request numbers and how often each fault fired. */
+export class FaultPlan {
+  private requestCount = 0;
+  private readonly fired = new Map<Triggered, number>();
+  private readonly methodCounts = new Map<string, number>();
+
+  constructor(readonly specs: readonly FaultSpec[]) {}
+
+  foreignOwners(): Array<{ port: number; owner: string }> {
+    return this.specs.flatMap((s) => (s.kind === "foreign-owner" ? [s] : []));
+  }
+
+  /** Called once per request message with the methods it names. */
+  decide(methods: readonly string[]): FaultDecision {
+    this.requestCount++;
+    const n = this.requestCount;
+    const decision: FaultDecision = { drop: false, delayMs: 0, errors: new Map() };
+    const seenNow = new Map<string, number>();
+    for (const m of new Set(methods)) {
+      const count = (this.methodCounts.get(m) ?? 0) + 1;
+      this.methodCounts.set(m, count);
+      seenNow.set(m, count);
+    }
+    for (const spec of this.specs) {
+      if (spec.kind === "foreign-owner") continue;
+      const matches = this.matches(spec, n, seenNow);
+      if (!matches) continue;
+      const times = "times" in spec && spec.times !== undefined ? spec.times : defaultTimes(spec);
+      const fired = this.fired.get(spec) ?? 0;
+      if (times > 0 && fired >= times) continue;
+      this.fired.set(spec, fired + 1);
+      switch (spec.kind) {
+        case "drop-reply":
+          decision.drop = true;
+          break;
+        case "delay-reply":
+          decision.delayMs = Math.max(decision.delayMs, spec.ms);
+          break;
+        case "exit":
+          decision.exitAfterMs = spec.afterMs ?? 0;
+          break;
+        case "error":
+          decision.errors.set(spec.method, {
+            code: spec.code ?? -32000,
+            message: spec.message ?? "Failed To Execute Method",
+          });
+          break;
+      }
+    }
+    return decision;
+  }
+
+  private matches(spec: Triggered, n: number, seenNow: Map<string, number>): boolean {
+    const method = spec.method ?? (spec.kind === "exit" ? "start_traffic" : undefined);
+    if (method !== undefined) {
+      const count = seenNow.get(method);
+      if (count === undefined) return false;
+      // With a method, nth counts that method's requests.
+      return spec.nth === undefined || spec.nth === count;
+    }
+    return spec.nth === undefined || spec.nth === n;
+  }
+}
+
+function defaultTimes(spec: Triggered): number {
+  // Without nth or method a drop/delay fault would hit every request; once is the useful default.
+  if (spec.kind === "error") return 0;
+  return 1;
+}
