@@ -1,0 +1,311 @@
+/**
+ * The PNG charts of a run directory (Mpps.png, L1Gbps.png, L2Gbps.png): the measured value per
+ * frame size as bars (primary threshold, plus a bar set per further threshold), the theoretical
+ * line rate as a line, and "N/A" on sizes without a result. Rendered with Chart.js on a
+ * server-side canvas, on a white background so that they can be pasted into a report as is.
+ */
+import type { Chart, ChartConfiguration, ChartDataset, Plugin } from "chart.js";
+import { ChartJSNodeCanvas } from "chartjs-node-canvas";
+import { metricValue, NOT_AVAILABLE, outcomeFor, sizesAscending, type Metric } from "./csv.ts";
+import type { RunResult } from "./result.ts";
+
+export const CHART_WIDTH = 1200;
+export const CHART_HEIGHT = 700;
+
+const FONT_FAMILY = "'DejaVu Sans', 'Helvetica Neue', Helvetica, Arial, sans-serif";
+const TEXT_COLOR = "#222222";
+const MUTED_COLOR = "#555555";
+const GRID_COLOR = "#e3e3e3";
+const NA_COLOR = "#b3261e";
+/** Bar colours, primary threshold first: a dark blue, then lighter or contrasting hues. */
+const BAR_COLORS = ["#1f4e8c", "#e08a2c", "#5aa469", "#8e5ea2"];
+const LINE_RATE_COLOR = "#6b6b6b";
+
+const METRIC_AXIS: Record<Metric, { axis: string; title: string; unit: string }> = {
+  Mpps: { axis: "Packet rate (Mpps)", title: "Packet rate", unit: "Mpps" },
+  L1Gbps: { axis: "L1 throughput (Gbps)", title: "L1 throughput", unit: "Gbps" },
+  L2Gbps: { axis: "L2 throughput (Gbps)", title: "L2 throughput", unit: "Gbps" },
+};
+
+/** "NDR (loss ≤ 0.01 %)" for the primary threshold, "PDR (loss ≤ 0.5 %)" for the others. */
+export function thresholdLabel(lossThresholdPct: number, index: number): string {
+  const name = index === 0 ? "NDR" : "PDR";
+  return lossThresholdPct === 0 ? `${name} (zero loss)` : `${name} (loss ≤ ${lossThresholdPct} %)`;
+}
+
+/** Link speed in the units engineers use: 10 Gb/s, 2.5 Gb/s, 100 Mb/s. */
+export function formatSpeed(speedBps: number): string {
+  if (speedBps >= 1e9) return `${Number((speedBps / 1e9).toPrecision(6))} Gb/s`;
+  if (speedBps >= 1e6) return `${Number((speedBps / 1e6).toPrecision(6))} Mb/s`;
+  return `${speedBps} b/s`;
+}
+
+/** Who was measured: the DUT behind a real TRex server, or the emulator's model. */
+export function describeServer(server: RunResult["server"]): string {
+  if (server.kind === "emulator") {
+    return `emulator, DUT model "${server.dut ?? "default"}"`;
+  }
+  const dut = server.dut ? `DUT ${server.dut} via ` : "";
+  const version = server.version ? ` ${server.version}` : "";
+  return `${dut}TRex${version} at ${server.address}`;
+}
+
+/** "2025-11-23 08:15 UTC" from an ISO timestamp; the text as is when it does not parse. */
+function formatDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** A bar's value label: a few significant digits, enough to tell results apart. */
+export function formatValue(value: number, digits = 4): string {
+  if (value === 0) return "0";
+  if (Math.abs(value) >= 10 ** digits) return value.toFixed(0);
+  return Number(value.toPrecision(digits)).toString();
+}
+
+interface Annotations {
+  /** Sizes (category indices) without a result for any threshold: one centred "N/A". */
+  missingSizes: number[];
+  /** Single bars without a result where other thresholds have one: [dataset, category]. */
+  missingBars: Array<[number, number]>;
+  /** Index of the line-rate dataset, whose markers the value labels must not cover. */
+  lineDataset: number;
+  /** Dataset indices whose bars carry value labels. */
+  labelledDatasets: number[];
+  valueFontPx: number;
+  valueDigits: number;
+}
+
+/** Text with a white halo, so that it stays readable where it crosses the line-rate line. */
+function haloText(ctx: Chart["ctx"], text: string, x: number, y: number): void {
+  ctx.strokeText(text, x, y);
+  ctx.fillText(text, x, y);
+}
+
+/** Draws "N/A" on sizes without a result and the value above each bar. */
+function annotationPlugin(annotations: Annotations): Plugin<"bar"> {
+  return {
+    id: "autotrexAnnotations",
+    afterDatasetsDraw(chart) {
+      const { ctx, chartArea } = chart;
+      const xScale = chart.scales.x;
+      ctx.save();
+      ctx.textAlign = "center";
+      ctx.textBaseline = "bottom";
+      ctx.strokeStyle = "#ffffff";
+      ctx.lineWidth = 4;
+      ctx.lineJoin = "round";
+      ctx.font = `${annotations.valueFontPx}px ${FONT_FAMILY}`;
+      ctx.fillStyle = TEXT_COLOR;
+      const linePoints = chart.getDatasetMeta(annotations.lineDataset).data;
+      for (const datasetIndex of annotations.labelledDatasets) {
+        const meta = chart.getDatasetMeta(datasetIndex);
+        const data = chart.data.datasets[datasetIndex].data;
+        meta.data.forEach((bar, i) => {
+          const value = data[i];
+          if (typeof value !== "number") return;
+          let y = bar.y - 3;
+          // A bar at (or just under) line rate: lift its label above the line's marker.
+          const lineY = linePoints[i]?.y;
+          if (lineY !== undefined && lineY <= bar.y + 6 && lineY > bar.y - 20) y = lineY - 7;
+          haloText(
+            ctx,
+            formatValue(value, annotations.valueDigits),
+            bar.x,
+            Math.max(y, chartArea.top + 12),
+          );
+        });
+      }
+      ctx.fillStyle = NA_COLOR;
+      ctx.font = `bold 15px ${FONT_FAMILY}`;
+      for (const i of annotations.missingSizes) {
+        haloText(ctx, NOT_AVAILABLE, xScale.getPixelForValue(i), chartArea.bottom - 6);
+      }
+      ctx.font = `bold 12px ${FONT_FAMILY}`;
+      for (const [datasetIndex, i] of annotations.missingBars) {
+        const x = chart.getDatasetMeta(datasetIndex).data[i]?.x ?? xScale.getPixelForValue(i);
+        haloText(ctx, NOT_AVAILABLE, x, chartArea.bottom - 6);
+      }
+      ctx.restore();
+    },
+  };
+}
+
+/** The Chart.js configuration of one chart: pure, so it can be inspected without rendering. */
+export function chartConfiguration(
+  metric: Metric,
+  result: RunResult,
+): ChartConfiguration<"bar" | "line", Array<number | null>, string> {
+  const sizes = sizesAscending(result);
+  const labels = sizes.map((s) => String(s.frameSize));
+  const axis = METRIC_AXIS[metric];
+  const thresholds = result.lossThresholdsPct;
+
+  const bars: Array<ChartDataset<"bar", Array<number | null>>> = thresholds.map((t, i) => ({
+    type: "bar" as const,
+    label: thresholdLabel(t, i),
+    data: sizes.map((s) => {
+      const outcome = outcomeFor(s, t);
+      return outcome ? metricValue(metric, outcome) : null;
+    }),
+    backgroundColor: BAR_COLORS[i % BAR_COLORS.length],
+    borderWidth: 0,
+    categoryPercentage: thresholds.length > 1 ? 0.8 : 0.7,
+    barPercentage: thresholds.length > 1 ? 0.92 : 0.85,
+    order: 2,
+  }));
+  const theoretical = sizes.map((s) => metricValue(metric, s.theoretical));
+  const line: ChartDataset<"line", Array<number | null>> = {
+    type: "line",
+    label: `Line rate (${formatSpeed(result.speedBps)})`,
+    data: theoretical,
+    borderColor: LINE_RATE_COLOR,
+    backgroundColor: LINE_RATE_COLOR,
+    borderWidth: 2,
+    borderDash: [7, 5],
+    pointRadius: 3.5,
+    pointStyle: "circle",
+    tension: 0,
+    // Drawn over the bars, so a result at line rate shows as a bar touching the line.
+    order: 1,
+  };
+
+  const missingSizes: number[] = [];
+  const missingBars: Array<[number, number]> = [];
+  sizes.forEach((s, i) => {
+    const absent = thresholds.flatMap((t, d) => (outcomeFor(s, t) ? [] : [d]));
+    if (absent.length === thresholds.length) missingSizes.push(i);
+    else for (const d of absent) missingBars.push([d, i]);
+  });
+  const maxValue = Math.max(
+    0,
+    ...theoretical,
+    ...bars.flatMap((b) => b.data.filter((v): v is number => typeof v === "number")),
+  );
+  const annotations: Annotations = {
+    missingSizes,
+    missingBars,
+    lineDataset: bars.length,
+    // Value labels only while they fit above their bars: two bar sets get shorter ones.
+    labelledDatasets:
+      sizes.length <= 16 && thresholds.length <= 2 ? thresholds.map((_, i) => i) : [0],
+    valueFontPx: thresholds.length > 1 ? 11 : 12,
+    valueDigits: thresholds.length > 1 ? 3 : 4,
+  };
+
+  const subtitle = [
+    describeServer(result.server),
+    `${formatSpeed(result.speedBps)} ports`,
+    formatDate(result.startedAt),
+    thresholds.map((t, i) => thresholdLabel(t, i)).join(", "),
+  ].join("  ·  ");
+
+  return {
+    type: "bar",
+    data: { labels, datasets: [...bars, line] },
+    options: {
+      responsive: false,
+      animation: false,
+      devicePixelRatio: 1,
+      layout: { padding: { top: 8, right: 24, bottom: 8, left: 12 } },
+      plugins: {
+        title: {
+          display: true,
+          text: `${axis.title} per frame size — ${result.profile.name}`,
+          color: TEXT_COLOR,
+          font: { family: FONT_FAMILY, size: 22, weight: "bold" },
+          padding: { top: 6, bottom: 4 },
+        },
+        subtitle: {
+          display: true,
+          text: subtitle,
+          color: MUTED_COLOR,
+          font: { family: FONT_FAMILY, size: 14 },
+          padding: { bottom: 10 },
+        },
+        legend: {
+          display: true,
+          position: "top",
+          align: "end",
+          labels: {
+            color: TEXT_COLOR,
+            font: { family: FONT_FAMILY, size: 14 },
+            usePointStyle: true,
+            pointStyleWidth: 30,
+            boxHeight: 12,
+            padding: 16,
+            // Bars as filled boxes, the line rate as a dashed line, in dataset order.
+            generateLabels: (chart) =>
+              chart.data.datasets.map((dataset, datasetIndex) => {
+                const isLine = datasetIndex === bars.length;
+                const color = isLine
+                  ? LINE_RATE_COLOR
+                  : BAR_COLORS[datasetIndex % BAR_COLORS.length];
+                return {
+                  text: dataset.label ?? "",
+                  datasetIndex,
+                  fillStyle: color,
+                  strokeStyle: color,
+                  fontColor: TEXT_COLOR,
+                  lineWidth: isLine ? 2 : 0,
+                  lineDash: isLine ? [7, 5] : [],
+                  pointStyle: isLine ? "line" : "rect",
+                  hidden: false,
+                };
+              }),
+          },
+        },
+        tooltip: { enabled: false },
+      },
+      scales: {
+        x: {
+          title: {
+            display: true,
+            text: "Frame size (bytes)",
+            color: TEXT_COLOR,
+            font: { family: FONT_FAMILY, size: 16 },
+          },
+          ticks: { color: TEXT_COLOR, font: { family: FONT_FAMILY, size: 14 } },
+          grid: { display: false },
+          border: { color: "#888888" },
+        },
+        y: {
+          beginAtZero: true,
+          // Head room for the value labels above the tallest bar.
+          suggestedMax: maxValue > 0 ? maxValue * 1.08 : 1,
+          title: {
+            display: true,
+            text: axis.axis,
+            color: TEXT_COLOR,
+            font: { family: FONT_FAMILY, size: 16 },
+          },
+          ticks: { color: TEXT_COLOR, font: { family: FONT_FAMILY, size: 13 } },
+          grid: { color: GRID_COLOR },
+          border: { display: false },
+        },
+      },
+    },
+    plugins: [annotationPlugin(annotations) as Plugin<"bar" | "line">],
+  };
+}
+
+let canvas: ChartJSNodeCanvas | undefined;
+
+/** One renderer per process: creating it loads Chart.js afresh, which is the slow part. */
+function renderer(): ChartJSNodeCanvas {
+  canvas ??= new ChartJSNodeCanvas({
+    width: CHART_WIDTH,
+    height: CHART_HEIGHT,
+    backgroundColour: "#ffffff",
+  });
+  return canvas;
+}
+
+/** Renders one chart of a result as a PNG. */
+export function renderChart(metric: Metric, result: RunResult): Buffer {
+  const config = chartConfiguration(metric, result);
+  return renderer().renderToBufferSync(
+    config as unknown as Parameters<ChartJSNodeCanvas["renderToBufferSync"]>[0],
+  );
+}
