@@ -13,6 +13,9 @@ export interface CommandModule {
 const commandModules: Array<() => Promise<CommandModule>> = [
   () => import("./check-config.ts"),
   () => import("./emulate.ts"),
+  () => import("./simulate.ts"),
+  () => import("./compare.ts"),
+  () => import("./trend.ts"),
 ];
 
 function version(): string {

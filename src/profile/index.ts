@@ -1,0 +1,16 @@
+/** Profiles: defineProfile() for authors, the loader and stream resolution for runners. */
+export {
+  defineProfile,
+  isProfile,
+  resolveStreams,
+  ProfileError,
+  StreamFrameTooSmallError,
+  type Profile,
+  type ProfileDefinition,
+  type ProfileContext,
+  type StreamSpec,
+  type StreamMode,
+  type FlowStats,
+  type ResolvedStream,
+} from "./profile.ts";
+export { loadProfile, type LoadedProfile } from "./loader.ts";
