@@ -11,11 +11,13 @@ export interface CommandModule {
 
 // Each command lives in its own module, loaded only when the CLI starts.
 const commandModules: Array<() => Promise<CommandModule>> = [
-  () => import("./check-config.ts"),
-  () => import("./emulate.ts"),
+  () => import("./run.ts"),
   () => import("./simulate.ts"),
+  () => import("./emulate.ts"),
+  () => import("./check-config.ts"),
   () => import("./compare.ts"),
   () => import("./trend.ts"),
+  () => import("./serve.ts"),
 ];
 
 function version(): string {

@@ -9,13 +9,14 @@ import type { RunRequest } from "../agent/protocol.ts";
 import { readTokenFile } from "../agent/security.ts";
 import { ProfileError } from "../profile/index.ts";
 import { DEFAULT_FRAME_SIZES, frameSizeProblem } from "../rate/line-rate.ts";
-import type { RunParameters } from "../report/result.ts";
+import type { RunParameters, RunResult } from "../report/result.ts";
 import { RunDirectory } from "../report/run-directory.ts";
 import { runBenchmark, RunSetupError } from "../runner/runner.ts";
 import { DEFAULT_SERVER, TrexStartError } from "../runner/server.ts";
 import type { RunOptions } from "../runner/types.ts";
 import { searchAlgorithms, DEFAULT_SEARCH } from "../search/index.ts";
 import { TrexError } from "../trex/index.ts";
+import { parseTolerance, runCompare } from "./compare.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
 import { createProgress } from "./progress.ts";
 
@@ -45,6 +46,31 @@ interface RunFlags {
   agent?: string;
   tokenFile?: string;
   tlsCa?: string;
+  baseline?: string;
+  tolerance?: string;
+  junit?: string;
+  markdown?: string;
+}
+
+/**
+ * `--baseline`: compare the finished run with a baseline in the same command. A regression
+ * turns a clean run's exit status into 1; an interrupted run is not compared.
+ */
+async function compareWithBaseline(
+  result: RunResult,
+  runExitCode: number,
+  flags: RunFlags,
+): Promise<number> {
+  if (!flags.baseline || runExitCode === ExitCode.interrupted) return runExitCode;
+  const compareExit = await runCompare({
+    current: result,
+    baseline: flags.baseline,
+    tolerancePct: flags.tolerance === undefined ? undefined : parseTolerance(flags.tolerance),
+    junitFile: flags.junit,
+    markdownFile: flags.markdown,
+    write: flags.quiet || flags.json ? () => undefined : (text) => void process.stdout.write(text),
+  });
+  return Math.max(runExitCode, compareExit);
 }
 
 const DEFAULT_LATENCY_PPS = 1000;
@@ -102,7 +128,7 @@ function defaultOutDir(profilePath: string, now = new Date()): string {
 
 function parametersFromFlags(profile: string, flags: RunFlags): RunParameters {
   const latencyPps =
-    flags.latency === undefined
+    flags.latency === undefined || flags.latency === false
       ? null
       : flags.latency === true
         ? DEFAULT_LATENCY_PPS
@@ -118,7 +144,8 @@ function parametersFromFlags(profile: string, flags: RunFlags): RunParameters {
   }
   return {
     profilePath: resolve(profile),
-    sizes: flags.sizes ? parseSizes(flags.sizes) : [...DEFAULT_FRAME_SIZES],
+    // empty: the profile's own sweep, else the default one (resolved by the runner)
+    sizes: flags.sizes ? parseSizes(flags.sizes) : [],
     durationS: parseNumber(
       "--duration",
       flags.duration,
@@ -237,7 +264,9 @@ async function runRemote(profile: string | undefined, flags: RunFlags): Promise<
     if (flags.json && outcome.result)
       process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
     else if (!flags.quiet) process.stdout.write(`results: ${outcome.outDir}\n`);
-    return outcome.exitCode;
+    return outcome.result
+      ? compareWithBaseline(outcome.result, outcome.exitCode, flags)
+      : outcome.exitCode;
   } catch (err) {
     progress.close();
     if (err instanceof AgentError) throw new CliError(err.message, ExitCode.server);
@@ -310,7 +339,7 @@ async function runCommand(profile: string | undefined, flags: RunFlags): Promise
       process.stdout.write(
         `results: ${outcome.outDir} (Mpps.png, L1Gbps.png, L2Gbps.png, CSVs, result.json)\n`,
       );
-    return outcome.exitCode;
+    return compareWithBaseline(outcome.result, outcome.exitCode, flags);
   } catch (err) {
     progress.close();
     return exitCodeForError(err);
@@ -370,6 +399,19 @@ export function register(program: Command, setExit: (code: number) => void): voi
     )
     .option("--token-file <file>", "bearer token for --agent")
     .option("--tls-ca <file>", "CA certificate of the agent (PEM) to talk TLS")
+    .option(
+      "--baseline <run-dir|result.json>",
+      "compare with this run when done (exit 1 on a regression)",
+    )
+    .option(
+      "--tolerance <pct>",
+      "with --baseline: allowed drop before it is a regression (default 2)",
+    )
+    .option("--junit <file>", "with --baseline: write a JUnit XML report")
+    .option(
+      "--markdown <file>",
+      "with --baseline: write a Markdown table (e.g. $GITHUB_STEP_SUMMARY)",
+    )
     .action(async (profile: string | undefined, flags: RunFlags) => {
       setExit(await runCommand(profile, flags));
     });

@@ -137,7 +137,11 @@ export class DutModel {
     const txPackets = Math.round(effectiveRatePps * input.durationS);
     const jitterFactor = params.jitter > 0 ? 1 + params.jitter * this.random.normal() : 1;
     const c = Math.max(0, capacityPps(params, input.frameSize) * jitterFactor);
-    const forwarded = Math.min(txPackets, Math.floor(c * input.durationS) + params.bufferPackets);
+    // A DUT at least as fast as the link keeps up with whatever the port sends (floor(c·d)
+    // alone would drop the one packet that round(L·d) can add at line rate).
+    const dutLimitedPackets =
+      c >= line ? Infinity : Math.floor(c * input.durationS) + params.bufferPackets;
+    const forwarded = Math.min(txPackets, dutLimitedPackets);
     const rxPackets = forwarded - this.random.binomial(forwarded, params.lossFloor);
     return {
       txPackets,

@@ -10,7 +10,14 @@ import {
   type LoadedProfile,
   type ResolvedStream,
 } from "../profile/index.ts";
-import { l1Bps, l2Bps, lineRatePps, meanFrameSize } from "../rate/line-rate.ts";
+import {
+  DEFAULT_FRAME_SIZES,
+  l1Bps,
+  l2Bps,
+  lineRatePps,
+  meanFrameSize,
+  MIN_FRAME_SIZE,
+} from "../rate/line-rate.ts";
 import { RunDirectory } from "../report/run-directory.ts";
 import {
   RESULT_SCHEMA_VERSION,
@@ -22,7 +29,7 @@ import {
 import { getSearchAlgorithm } from "../search/index.ts";
 import type { SearchResult, TrialRecord } from "../search/types.ts";
 import type { StreamDefinition, TrexClient } from "../trex/index.ts";
-import { openServer, type ServerSession } from "./server.ts";
+import { openServer } from "./server.ts";
 import { runLatencyTrial, runTrial, TrialAbortedError, type TrafficDirection } from "./trial.ts";
 import type { RunContext, RunEvent, RunOptions, RunOutcome } from "./types.ts";
 
@@ -153,8 +160,10 @@ async function measureSize(
   const lineRate = lineRatePps(ctx.speedBps, rateSize);
   const algorithm = getSearchAlgorithm(opts.search);
   const trialPlan = { directions: plan.directions, rxDrainMs: ctx.rxDrainMs, signal: ctx.signal };
+  // Trials run one at a time: the start of the latest is the start of the one reported.
+  let trialStartedAt = new Date();
   const onTrial = (trial: TrialRecord): void => {
-    ctx.dir.appendTrial(frameSize, trial, new Date());
+    ctx.dir.appendTrial(frameSize, trial, trialStartedAt, lineRate);
     ctx.emit({ type: "trial", frameSize, sizeIndex, trial });
   };
   const search = await algorithm.search(
@@ -163,9 +172,18 @@ async function measureSize(
       lossThresholdsPct: opts.lossThresholdsPct,
       finalDurationS: opts.durationS,
     },
-    (ratePps, durationS) => runTrial(ctx.client, trialPlan, ratePps, durationS),
+    (ratePps, durationS) => {
+      trialStartedAt = new Date();
+      return runTrial(ctx.client, trialPlan, ratePps, durationS);
+    },
     onTrial,
   );
+  if (search.stopReason) {
+    ctx.emit({
+      type: "warning",
+      message: `${frameSize} B: search stopped early: ${search.stopReason}`,
+    });
+  }
   const results = thresholdOutcomes(search, rateSize);
   if (opts.latencyPps !== null) {
     for (const r of results) {
@@ -182,12 +200,32 @@ async function measureSize(
   return {
     frameSize,
     status: primary ? "ok" : "failed",
-    ...(primary ? {} : { reason: `no rate kept loss within ${opts.lossThresholdsPct[0]} %` }),
+    ...(primary
+      ? {}
+      : { reason: search.stopReason ?? `no rate kept loss within ${opts.lossThresholdsPct[0]} %` }),
     theoretical: theoretical(ctx.speedBps, rateSize),
     results,
     trialCount: search.trials.length,
     trialSeconds: search.trialSeconds,
   };
+}
+
+/**
+ * The sweep: the sizes asked for, else the profile's own list, else the default sweep. A mix
+ * (IMIX) is one point, labelled by its rate-weighted mean frame size.
+ */
+function frameSizesFor(profile: LoadedProfile, opts: RunOptions): number[] {
+  if (profile.profile.mix) {
+    const streams = resolveStreams(profile.profile, {
+      frameSize: MIN_FRAME_SIZE,
+      encapOverhead: opts.encapOverhead,
+      portId: opts.txPort,
+      direction: "forward",
+    });
+    return [Math.round(effectiveFrameSize(streams))];
+  }
+  if (opts.sizes.length > 0) return opts.sizes;
+  return [...(profile.profile.frameSizes ?? DEFAULT_FRAME_SIZES)];
 }
 
 /** Sizes a resumed run still has to measure: everything not finished as ok or n/a. */
@@ -254,6 +292,7 @@ export async function runBenchmark(
 ): Promise<RunOutcome> {
   const emit = (event: RunEvent): void => ctx.onEvent?.(event);
   const profile = await loadProfile(opts.profilePath);
+  opts = { ...opts, sizes: frameSizesFor(profile, opts) };
   const dir = await RunDirectory.create(opts.outDir);
   const session = await openServer(opts, ctx.signal);
   let result: RunResult | undefined;

@@ -181,7 +181,7 @@ describe("the gRPC agent", () => {
   });
 
   it("serves the standard health service", async () => {
-    const def = protoLoader.loadSync(healthProtoPath);
+    const def = protoLoader.loadSync(healthProtoPath, { enums: String });
     const pkg = grpc.loadPackageDefinition(def) as unknown as {
       grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
     };

@@ -33,6 +33,14 @@ describe("DUT model trials", () => {
     expect(out.rxPackets).toBe(14_880_952);
   });
 
+  it("keeps up with the link when its capacity is the line rate", () => {
+    // L(1518) * 30 = 24 382 314.69: the port sends the rounded count, the DUT forwards it all
+    const model = new DutModel(DUT_PRESETS.ideal, 1);
+    const out = model.trial({ ratePps: 1e9, durationS: 30, frameSize: 1518 });
+    expect(out.txPackets).toBe(24_382_315);
+    expect(out.rxPackets).toBe(24_382_315);
+  });
+
   it("forwards floor(C * d) + buffer above capacity", () => {
     const model = new DutModel(DUT_PRESETS.default, 1);
     const out = model.trial({ ratePps: 5e6, durationS: 10, frameSize: 64 });
