@@ -108,9 +108,14 @@ export function createProgress(opts: ProgressOptions): {
         log(`warning: ${e.message}`);
         break;
       case "finished":
-        log(
-          `run ${e.result.status}: results in ${e.result.parameters.sizes.length} sizes, exit ${e.exitCode}`,
-        );
+        {
+          const done = e.result.sizes.length;
+          const failed = e.result.sizes.filter((s) => s.status === "failed").length;
+          log(
+            `run ${e.result.status}: ${done} of ${e.result.parameters.sizes.length} frame sizes measured` +
+              `${failed > 0 ? `, ${failed} failed` : ""}, exit ${e.exitCode}`,
+          );
+        }
         break;
     }
   };
