@@ -128,13 +128,13 @@ class Parser {
       this.pos++;
       this.skipSpace();
       const { value, meta } = this.readValue(depth + 1);
-      // Own data property even for "__proto__"; the last duplicate wins, as in jsoncpp.
-      Object.defineProperty(obj, key, {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      // Own data property even for "__proto__" (plain assignment would set the prototype);
+      // the last duplicate wins, as in jsoncpp.
+      if (key === "__proto__") {
+        Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        obj[key] = value;
+      }
       metas.set(key, meta);
       this.skipSpace();
       const c = this.buf[this.pos];
@@ -176,8 +176,11 @@ class Parser {
       if (this.pos >= b.length) this.fail("missing '\"' at end of string");
       const c = b[this.pos];
       if (c === 0x22) {
-        parts.push(b.subarray(runStart, this.pos));
+        const end = this.pos;
         this.pos++;
+        // Most strings have no escapes: decode the run in place.
+        if (parts.length === 0) return b.toString("utf8", runStart, end);
+        parts.push(b.subarray(runStart, end));
         return Buffer.concat(parts).toString("utf8");
       }
       if (c !== 0x5c) {

@@ -3,6 +3,7 @@
  * turns into concrete streams for one frame size: padded packet bytes, compiled field engine,
  * mode and rate share.
  */
+import { relative } from "node:path";
 import { FrameTooSmallError, type Packet } from "../packet/index.ts";
 import { compileVm, type CompiledVm } from "../vm/compile.ts";
 import type { VmProgram } from "../vm/program.ts";
@@ -329,9 +330,14 @@ export function locate(err: unknown, file: string): { line?: number; column?: nu
         };
     }
   }
-  const text = `${typeof e.stack === "string" ? e.stack : ""}\n${typeof e.message === "string" ? e.message : ""}`;
-  const fileUrl = `file://${file}`;
-  for (const name of [fileUrl, file]) {
+  const text =
+    `${typeof e.stack === "string" ? e.stack : ""}\n${typeof e.message === "string" ? e.message : ""}`
+      // bundler frames are coloured
+      // eslint-disable-next-line no-control-regex
+      .replace(/\x1b\[[0-9;]*m/g, "");
+  // Absolute path or URL first; bundlers may also print it relative to the working directory.
+  const names = [`file://${file}`, file, relative(process.cwd(), file)];
+  for (const name of names) {
     const re = new RegExp(`${escapeRegExp(name)}(?:\\?[^:\\s)]*)?:(\\d+)(?::(\\d+))?`);
     const m = re.exec(text);
     if (m) return { line: Number(m[1]), ...(m[2] ? { column: Number(m[2]) } : {}) };
