@@ -131,7 +131,12 @@ class Parser {
       // Own data property even for "__proto__" (plain assignment would set the prototype);
       // the last duplicate wins, as in jsoncpp.
       if (key === "__proto__") {
-        Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(obj, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       } else {
         obj[key] = value;
       }
