@@ -1,0 +1,153 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startEmulator } from "../../src/emulator/index.ts";
+import type { RunResult } from "../../src/report/result.ts";
+import { tempDir } from "../runner/helpers.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = join(ROOT, "bin/autotrex.js");
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function autotrex(
+  args: string[],
+  onStart?: (kill: (s: NodeJS.Signals) => void) => void,
+): Promise<Exit> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("exit", (code) => done({ code, stdout, stderr }));
+    onStart?.((s) => child.kill(s));
+  });
+}
+
+function readResult(dir: string): RunResult | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
+  } catch {
+    return undefined;
+  }
+}
+
+describe("autotrex run (the CLI, as a user runs it)", () => {
+  it("runs a sweep on the embedded emulator and writes the charts, CSVs and result.json", async () => {
+    const out = tempDir();
+    const r = await autotrex([
+      "run",
+      "profiles/tcp_1pkt.ts",
+      "--emulate",
+      "--sizes",
+      "64,1518",
+      "--out",
+      out,
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/64 B: 4\.\d+ Mpps/);
+    expect(r.stdout).toContain(`results: ${out}`);
+    for (const f of [
+      "result.json",
+      "Mpps.csv",
+      "L1Gbps.csv",
+      "L2Gbps.csv",
+      "Mpps.png",
+      "L1Gbps.png",
+      "L2Gbps.png",
+      "summary.csv",
+      "trials.csv",
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect(readResult(out)?.status).toBe("complete");
+  });
+
+  it("stops within a second on Ctrl-C: exit 130, ports released, measured sizes on disk", async () => {
+    // 30 s trials at time scale 0.02 take 0.6 s of real time each
+    const emulator = await startEmulator({ rpcPort: 0, asyncPort: 0, timeScale: 0.02 });
+    try {
+      const out = tempDir();
+      let signalledAt = 0;
+      const r = await autotrex(
+        [
+          "run",
+          "profiles/tcp_1pkt.ts",
+          "--server",
+          emulator.rpcUrl,
+          "--sizes",
+          "1518,1280,1024,512",
+          "--out",
+          out,
+        ],
+        (kill) => {
+          const poll = setInterval(() => {
+            if ((readResult(out)?.sizes.length ?? 0) >= 1 && emulator.portState(0).state === "TX") {
+              clearInterval(poll);
+              signalledAt = Date.now();
+              kill("SIGINT");
+            }
+          }, 20);
+        },
+      );
+      const exitedAfterMs = Date.now() - signalledAt;
+      expect(r.code).toBe(130);
+      expect(exitedAfterMs).toBeLessThan(1000);
+      const result = readResult(out)!;
+      expect(result.status).toBe("interrupted");
+      expect(result.sizes.length).toBeGreaterThanOrEqual(1);
+      expect(result.sizes[0]).toMatchObject({ frameSize: 1518, status: "ok" });
+      for (const port of [0, 1]) {
+        expect(emulator.portState(port).owner).toBe("");
+        expect(emulator.portState(port).state).not.toBe("TX");
+      }
+
+      // --resume finishes the run with the same parameters
+      const resumed = await autotrex(["run", "--resume", out, "--quiet"]);
+      expect(resumed.code).toBe(0);
+      expect(readResult(out)?.sizes.map((s) => s.frameSize)).toEqual([1518, 1280, 1024, 512]);
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it("exits 3 with a clear message when no server answers, never falling back to the emulator", async () => {
+    const r = await autotrex([
+      "run",
+      "profiles/tcp_1pkt.ts",
+      "--server",
+      "127.0.0.1:9",
+      "--sizes",
+      "64",
+      "--out",
+      tempDir(),
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/no TRex server answering at tcp:\/\/127\.0\.0\.1:9/);
+  });
+
+  it("exits 2 on bad input, naming what was wrong", async () => {
+    const size = await autotrex([
+      "run",
+      "profiles/tcp_1pkt.ts",
+      "--emulate",
+      "--sizes",
+      "64,10000",
+    ]);
+    expect(size.code).toBe(2);
+    expect(size.stderr).toMatch(/frame size 10000 B is outside 64\.\.9216/);
+    const profile = await autotrex(["run", "no/such/profile.ts", "--emulate"]);
+    expect(profile.code).toBe(2);
+    expect(profile.stderr).toMatch(/no\/such\/profile\.ts: no such profile file/);
+  });
+});
