@@ -57,6 +57,45 @@ describe("runBenchmark against the emulator (bisection)", () => {
     expect(exitCode).toBe(0);
   });
 
+  it("measures latency at each result's rate with --latency", async () => {
+    const { result } = await runBenchmark(emulatedRun({ sizes: [64], latencyPps: 1000 }));
+    const latency = result.sizes[0].results[0].latencyUs!;
+    // DUT model: base 5 µs + 0.232 µs service time, plus queueing near capacity
+    expect(latency.min).toBeGreaterThanOrEqual(5);
+    expect(latency.avg).toBeGreaterThanOrEqual(latency.min);
+    expect(latency.max).toBeGreaterThanOrEqual(latency.avg);
+    expect(latency.max).toBeLessThan(5 + 2 * 4096 * 0.232 + 1);
+  });
+
+  it("runs a mix (IMIX) as one point at its rate-weighted mean frame size", async () => {
+    const opts = emulatedRun({ profilePath: join(PROFILES, "imix.ts"), sizes: [] });
+    const { result } = await runBenchmark(opts);
+    const mean = (7 * 64 + 4 * 570 + 1518) / 12;
+    expect(result.parameters.sizes).toEqual([Math.round(mean)]);
+    expect(result.sizes[0].theoretical.ratePps).toBeCloseTo(lineRatePps(SPEED, mean), 6);
+    const c = capacityPps(DUT_PRESETS.default, mean);
+    expect(c - result.sizes[0].results[0].ratePps).toBeLessThanOrEqual(
+      0.01 * lineRatePps(SPEED, mean),
+    );
+  });
+
+  it("sends in both directions with --bidirectional, rates per direction", async () => {
+    const opts = emulatedRun({ sizes: [64], bidirectional: true, search: "bisection" });
+    const { result } = await runBenchmark(opts);
+    const one = await runBenchmark(emulatedRun({ sizes: [64], search: "bisection" }));
+    // each direction is its own DUT path: the same per-direction result as one way
+    expect(result.sizes[0].results[0].ratePps).toBeCloseTo(
+      one.result.sizes[0].results[0].ratePps,
+      6,
+    );
+    const trials = readCsv(join(opts.outDir, "trials.csv"));
+    const header = trials[0];
+    const first = trials[1];
+    const pps = Number(first[header.indexOf("rate_pps")]);
+    const tx = Number(first[header.indexOf("tx_packets")]);
+    expect(tx).toBe(2 * Math.round(pps * 30));
+  });
+
   it("writes result.json, the classic CSVs, summary, trials and three charts", async () => {
     const opts = emulatedRun({ sizes: [64, 128, 1518] });
     await runBenchmark(opts);
