@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.ts";
@@ -119,6 +119,33 @@ describe("autotrex run (the CLI, as a user runs it)", () => {
     } finally {
       await emulator.stop();
     }
+  });
+
+  it("reports a slower DUT as a regression against a baseline: exit 1 and JUnit failures", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "slow.yaml"), "perPacketNs: 230\n");
+    const base = join(dir, "base");
+    const common = ["run", "profiles/tcp_1pkt.ts", "--emulate", "--sizes", "64,1518", "--quiet"];
+    expect((await autotrex([...common, "--out", base])).code).toBe(0);
+    const junit = join(dir, "junit.xml");
+    const slow = await autotrex([
+      ...common,
+      ...[
+        "--dut",
+        join(dir, "slow.yaml"),
+        "--out",
+        join(dir, "slow"),
+        "--baseline",
+        base,
+        "--junit",
+        junit,
+      ],
+    ]);
+    expect(slow.code).toBe(1);
+    const xml = readFileSync(junit, "utf8");
+    // 64 B is DUT-limited (slower), 1518 B line-limited (unchanged): 2 of 4 cases fail
+    expect(xml).toMatch(/<testsuites [^>]*tests="4" failures="2"/);
+    expect(xml).toMatch(/<testcase [^>]*name="tcp_1pkt 64B NDR\(0\.01%\)"[^>]*>\s*<failure /);
   });
 
   it("exits 3 with a clear message when no server answers, never falling back to the emulator", async () => {
