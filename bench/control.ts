@@ -9,12 +9,12 @@
  * Run: [TREX_CORE=/tmp/trex-core] npx tsx bench/control.ts [--trials N] [--no-write]
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { counterDelta, TrexClient, type StreamDefinition } from "../src/trex/index.ts";
+import { writeReportSection } from "./report-file.ts";
 
-const REPORT = fileURLToPath(new URL("./REPORT.md", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const STREAM_COUNTS = [1, 254];
 const TARGET_MS: Record<number, number> = { 1: 10, 254: 50 };
@@ -232,20 +232,6 @@ function render(
   return lines.join("\n") + "\n";
 }
 
-function writeSection(section: string): void {
-  const text = existsSync(REPORT) ? readFileSync(REPORT, "utf8") : "# Bench report\n";
-  const start = text.indexOf("## control\n");
-  let next = start < 0 ? -1 : text.indexOf("\n## ", start + 1);
-  let out: string;
-  if (start < 0) out = `${text.trimEnd()}\n\n${section}`;
-  else {
-    if (next < 0) next = text.length;
-    else next += 1;
-    out = `${text.slice(0, start)}${section}${next < text.length ? "\n" : ""}${text.slice(next)}`;
-  }
-  writeFileSync(REPORT, out);
-}
-
 const emu = await startEmulatorProcess();
 try {
   const ours = await benchOurs(emu.sync);
@@ -253,7 +239,7 @@ try {
   if (typeof python === "string") console.log(`Python STLClient: ${python}`);
   const section = render(ours, python, Math.min(TRIALS, 20));
   console.log(section);
-  if (WRITE) writeSection(section);
+  if (WRITE) writeReportSection("control", section);
 } finally {
   emu.child.removeAllListeners("exit");
   emu.child.kill("SIGTERM");

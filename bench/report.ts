@@ -5,17 +5,16 @@
  *
  * Run: npx tsx bench/report.ts [--no-write]
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { l1Bps, l2Bps, lineRatePps, DEFAULT_FRAME_SIZES } from "../src/rate/line-rate.ts";
 import { renderChart } from "../src/report/charts.ts";
 import { RESULT_SCHEMA_VERSION, type RunResult, type SizeResult } from "../src/report/result.ts";
 import { RunDirectory } from "../src/report/run-directory.ts";
 import type { TrialRecord } from "../src/search/types.ts";
+import { writeReportSection } from "./report-file.ts";
 
-const REPORT = fileURLToPath(new URL("./REPORT.md", import.meta.url));
 const SPEED_BPS = 10e9;
 const TRIALS_PER_SIZE = 8;
 
@@ -118,20 +117,6 @@ async function sweep(thresholds: number[]): Promise<Sweep> {
   return { label: thresholds.join(" % + ") + " %", sizeWrites, trialWrites, totalMs };
 }
 
-function writeSection(markdown: string): void {
-  const heading = "## report";
-  const old = existsSync(REPORT) ? readFileSync(REPORT, "utf8") : "# Bench report\n";
-  const start = old.indexOf(`${heading}\n`);
-  let next: string;
-  if (start < 0) {
-    next = `${old.trimEnd()}\n\n${markdown}`;
-  } else {
-    const after = old.indexOf("\n## ", start + heading.length);
-    next = old.slice(0, start) + markdown + (after < 0 ? "" : old.slice(after + 1));
-  }
-  writeFileSync(REPORT, next.endsWith("\n") ? next : `${next}\n`);
-}
-
 async function main(): Promise<void> {
   // Cold: the first chart of a process loads Chart.js and the fonts.
   const sample = emptyResult([0.01]);
@@ -166,7 +151,7 @@ async function main(): Promise<void> {
   ];
   const markdown = lines.join("\n");
   console.log(markdown);
-  if (!process.argv.includes("--no-write")) writeSection(markdown);
+  if (!process.argv.includes("--no-write")) writeReportSection("report", markdown);
 }
 
 await main();

@@ -10,8 +10,6 @@
  * for NDR (0.01 %) that is C(S) within 0.01 %. Errors are signed relative errors of the
  * reported rate; "worst" is the largest magnitude. Each (seed, size) gets its own model seed.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { DUT_PRESETS, DutModel, capacityPps } from "../src/emulator/dut-model.ts";
 import type { DutPresetName } from "../src/emulator/dut-model.ts";
 import { DEFAULT_FRAME_SIZES, lineRatePps } from "../src/rate/line-rate.ts";
@@ -19,12 +17,12 @@ import { bisection } from "../src/search/bisection.ts";
 import { groundTruthPps, modelTrialFn, relativeError } from "../src/search/model-check.ts";
 import { createMlrSearch, mlrSearch } from "../src/search/mlr.ts";
 import type { SearchAlgorithm, SearchResult } from "../src/search/types.ts";
+import { writeReportSection } from "./report-file.ts";
 
 const FINAL_DURATION_S = 30;
 const NDR_PCT = 0.01;
 const PDR_PCT = 0.5;
 const NOISY_SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
-const REPORT = fileURLToPath(new URL("./REPORT.md", import.meta.url));
 
 interface Case {
   label: string;
@@ -148,20 +146,6 @@ async function trace(spec: string): Promise<void> {
   console.log(`trial-s ${r.trialSeconds}${r.stopReason ? ` stopped: ${r.stopReason}` : ""}`);
 }
 
-function writeSection(markdown: string): void {
-  const heading = "## search";
-  const old = existsSync(REPORT) ? readFileSync(REPORT, "utf8") : "# Bench report\n";
-  const start = old.indexOf(`${heading}\n`);
-  let next: string;
-  if (start < 0) {
-    next = `${old.trimEnd()}\n\n${markdown}`;
-  } else {
-    const after = old.indexOf("\n## ", start + heading.length);
-    next = old.slice(0, start) + markdown + (after < 0 ? "" : old.slice(after + 1));
-  }
-  writeFileSync(REPORT, next.endsWith("\n") ? next : `${next}\n`);
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const traceAt = args.indexOf("--trace");
@@ -244,7 +228,7 @@ async function main(): Promise<void> {
   const markdown = lines.join("\n") + "\n";
   console.log(markdown);
   console.log(`bench wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (!args.includes("--no-write")) writeSection(markdown);
+  if (!args.includes("--no-write")) writeReportSection("search", markdown);
 }
 
 await main();

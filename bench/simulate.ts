@@ -6,15 +6,15 @@
  * Run: npx tsx bench/simulate.ts [--packets N] [--scapy-packets N]
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parsePcap, PcapWriter } from "../src/packet/index.ts";
 import { loadProfile, resolveStreams, type ResolvedStream } from "../src/profile/index.ts";
 import { VmRunner } from "../src/vm/index.ts";
+import { writeReportSection } from "./report-file.ts";
 
-const REPORT = fileURLToPath(new URL("./REPORT.md", import.meta.url));
 const PROFILE = fileURLToPath(new URL("../profiles/tcp_1pkt_rand.ts", import.meta.url));
 const PYTHON = "/usr/bin/python3";
 
@@ -78,20 +78,6 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function writeSection(markdown: string): void {
-  const heading = "## simulate";
-  const old = existsSync(REPORT) ? readFileSync(REPORT, "utf8") : "# Bench report\n";
-  const start = old.indexOf(`${heading}\n`);
-  let next: string;
-  if (start < 0) {
-    next = `${old.trimEnd()}\n\n${markdown}`;
-  } else {
-    const after = old.indexOf("\n## ", start + heading.length);
-    next = old.slice(0, start) + markdown + (after < 0 ? "" : old.slice(after + 1));
-  }
-  writeFileSync(REPORT, next.endsWith("\n") ? next : `${next}\n`);
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "autotrex-bench-simulate-"));
   const { profile } = await loadProfile(PROFILE);
@@ -136,7 +122,8 @@ async function main(): Promise<void> {
   const scapyVersion = execFileSync(PYTHON, ["-c", "import scapy; print(scapy.VERSION)"], {
     encoding: "utf8",
   }).trim();
-  writeSection(
+  writeReportSection(
+    "simulate",
     [
       "## simulate",
       "",

@@ -201,6 +201,40 @@ function exitCodeForError(err: unknown): never {
   throw err;
 }
 
+/**
+ * Ctrl-C / SIGTERM: the first aborts (traffic stopped, ports released, results kept), a second
+ * quits at once with status 130.
+ */
+function watchInterrupts(what: string): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  let count = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    count++;
+    if (count > 1) process.exit(ExitCode.interrupted);
+    process.stderr.write(`\n${signal}: ${what} (again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** Progress goes to stderr when stdout carries --json. */
+function progressFor(flags: RunFlags, durationS: number): ReturnType<typeof createProgress> {
+  return createProgress({
+    stream: flags.json ? process.stderr : process.stdout,
+    quiet: flags.quiet === true,
+    // bisection's 8 full trials: a fair first guess before any size has finished
+    expectedTrialSecondsPerSize: durationS * 8,
+  });
+}
+
 /** The run executed by a remote agent (`--agent`): the profile is a name in its profiles dir. */
 async function runRemote(profile: string | undefined, flags: RunFlags): Promise<number> {
   if (!profile)
@@ -233,15 +267,8 @@ async function runRemote(profile: string | undefined, flags: RunFlags): Promise<
     label: process.env.GITHUB_JOB ?? process.env.JOB_NAME ?? "",
   };
   const outDir = resolve(flags.out ?? defaultOutDir(profile));
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const progress = createProgress({
-    stream: flags.json ? process.stderr : process.stdout,
-    quiet: flags.quiet === true,
-    expectedTrialSecondsPerSize: p.durationS * 8,
-  });
+  const interrupts = watchInterrupts("cancelling the run on the agent");
+  const progress = progressFor(flags, p.durationS);
   try {
     const outcome = await runViaAgent(
       {
@@ -252,7 +279,7 @@ async function runRemote(profile: string | undefined, flags: RunFlags): Promise<
       request,
       outDir,
       {
-        signal: controller.signal,
+        signal: interrupts.signal,
         onEvent: progress.onEvent,
         onQueued: (n) => {
           if (!flags.quiet) process.stderr.write(`queued on ${flags.agent}: ${n} run(s) ahead\n`);
@@ -272,8 +299,7 @@ async function runRemote(profile: string | undefined, flags: RunFlags): Promise<
     if (err instanceof AgentError) throw new CliError(err.message, ExitCode.server);
     throw err;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupts.dispose();
   }
 }
 
@@ -310,27 +336,12 @@ async function runCommand(profile: string | undefined, flags: RunFlags): Promise
     trexCfg: flags.cfg ?? null,
   };
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupts++;
-    if (interrupts > 1) process.exit(ExitCode.interrupted);
-    process.stderr.write(
-      `\n${signal}: stopping traffic and releasing the ports (again to quit at once)\n`,
-    );
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  const progress = createProgress({
-    stream: flags.json ? process.stderr : process.stdout,
-    quiet: flags.quiet === true,
-    expectedTrialSecondsPerSize: parameters.durationS * 8,
-  });
+  const interrupts = watchInterrupts("stopping traffic and releasing the ports");
+  const progress = progressFor(flags, parameters.durationS);
   try {
     const outcome = await runBenchmark(
       opts,
-      { signal: controller.signal, onEvent: progress.onEvent },
+      { signal: interrupts.signal, onEvent: progress.onEvent },
       resume,
     );
     progress.close();
@@ -344,8 +355,7 @@ async function runCommand(profile: string | undefined, flags: RunFlags): Promise
     progress.close();
     return exitCodeForError(err);
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupts.dispose();
   }
 }
 
