@@ -9,7 +9,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_FRAME_SIZES, frameSizeProblem } from "../rate/line-rate.ts";
 import type { RunParameters, RunResult } from "../report/result.ts";
-import { runBenchmark } from "../runner/runner.ts";
+import { ProfileError } from "../profile/index.ts";
+import { runBenchmark, RunSetupError } from "../runner/runner.ts";
 import type { RunEvent, RunOptions } from "../runner/types.ts";
 import { DEFAULT_SEARCH, searchAlgorithms } from "../search/index.ts";
 import {
@@ -405,7 +406,9 @@ export class Agent {
         outcome.result,
       );
     } catch (err) {
-      this.settle(run, "failed", 3, undefined, (err as Error).message);
+      // Same statuses as a local run: 2 for a bad profile or port setup, 3 for the server.
+      const setup = err instanceof RunSetupError || err instanceof ProfileError;
+      this.settle(run, "failed", setup ? 2 : 3, undefined, (err as Error).message);
     } finally {
       this.running = undefined;
       void this.pump();
