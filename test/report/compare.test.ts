@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { runCompare } from "../../src/cli/compare.ts";
 import {
@@ -19,6 +19,7 @@ import {
   tempDir,
   writeRunDir,
   type ResultSpec,
+  captureStdio,
 } from "./helpers.ts";
 
 const BASELINE: ResultSpec = {
@@ -301,23 +302,7 @@ describe("Markdown summary", () => {
 });
 
 describe("autotrex compare (CLI, in process)", () => {
-  let out: string[];
-  let err: string[];
-  beforeEach(() => {
-    out = [];
-    err = [];
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      out.push(String(chunk));
-      return true;
-    });
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-      err.push(String(chunk));
-      return true;
-    });
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
+  const { out, err } = captureStdio();
 
   const cli = (...args: string[]) => main(["node", "autotrex", "compare", ...args]);
 

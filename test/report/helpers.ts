@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { afterEach, beforeEach, vi } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { l1Bps, l2Bps, lineRatePps } from "../../src/rate/line-rate.ts";
@@ -206,4 +207,29 @@ export function parseXml(xml: string): XmlElement {
 /** Direct children of an element with the given name. */
 export function childrenNamed(element: XmlElement, name: string): XmlElement[] {
   return element.children.filter((c) => c.name === name);
+}
+
+/**
+ * Captures what a CLI command writes to stdout and stderr during each test of the enclosing
+ * describe block; the returned arrays are emptied before every test.
+ */
+export function captureStdio(): { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  beforeEach(() => {
+    out.length = 0;
+    err.length = 0;
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      err.push(String(chunk));
+      return true;
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  return { out, err };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import {
   buildTrend,
@@ -10,7 +10,7 @@ import {
   TrendInputError,
   type TrendRun,
 } from "../../src/report/trend.ts";
-import { makeResult, tempDir, writeRunDir, type ResultSpec } from "./helpers.ts";
+import { captureStdio, makeResult, tempDir, writeRunDir, type ResultSpec } from "./helpers.ts";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -96,23 +96,7 @@ describe("trend chart", () => {
 });
 
 describe("autotrex trend (CLI, in process)", () => {
-  let out: string[];
-  let err: string[];
-  beforeEach(() => {
-    out = [];
-    err = [];
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      out.push(String(chunk));
-      return true;
-    });
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-      err.push(String(chunk));
-      return true;
-    });
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
+  const { out, err } = captureStdio();
 
   it("writes the chart and the CSV and prints a table", async () => {
     const dir = tempDir();
