@@ -12,7 +12,7 @@ import type { RunParameters, RunResult } from "../report/result.ts";
 import { ProfileError } from "../profile/index.ts";
 import { runBenchmark, RunSetupError } from "../runner/runner.ts";
 import type { RunEvent, RunOptions } from "../runner/types.ts";
-import { DEFAULT_SEARCH, searchAlgorithms } from "../search/index.ts";
+import { DEFAULT_SEARCH, defaultLossThresholdsPct, getSearchAlgorithm } from "../search/index.ts";
 import {
   loadBenchmarkService,
   MAX_REQUEST_BYTES,
@@ -80,18 +80,16 @@ function validate(
   if (request.lossThresholdsPct.some((t) => !(t >= 0 && t < 100)))
     throw new InvalidRequest("loss thresholds must be in [0, 100)");
   const search = request.search || DEFAULT_SEARCH;
-  if (!(search in searchAlgorithms)) {
-    throw new InvalidRequest(
-      `unknown search ${JSON.stringify(search)} (known: ${Object.keys(searchAlgorithms).join(", ")})`,
-    );
+  try {
+    getSearchAlgorithm(search);
+  } catch (err) {
+    throw new InvalidRequest((err as Error).message);
   }
   const rxPort = request.rxPort === 0 && request.txPort === 0 ? 1 : request.rxPort;
   const lossThresholdsPct =
     request.lossThresholdsPct.length > 0
       ? request.lossThresholdsPct
-      : search === "bisection"
-        ? [0.01]
-        : [0.01, 0.5];
+      : defaultLossThresholdsPct(search);
   return {
     sizes: request.sizes.length > 0 ? request.sizes : [...DEFAULT_FRAME_SIZES],
     durationS,

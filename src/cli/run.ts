@@ -14,7 +14,12 @@ import { RunDirectory } from "../report/run-directory.ts";
 import { runBenchmark, RunSetupError } from "../runner/runner.ts";
 import { DEFAULT_SERVER, TrexStartError } from "../runner/server.ts";
 import type { RunOptions } from "../runner/types.ts";
-import { searchAlgorithms, DEFAULT_SEARCH } from "../search/index.ts";
+import {
+  defaultLossThresholdsPct,
+  DEFAULT_SEARCH,
+  getSearchAlgorithm,
+  searchAlgorithms,
+} from "../search/index.ts";
 import { TrexError } from "../trex/index.ts";
 import { parseTolerance, runCompare } from "./compare.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
@@ -137,10 +142,10 @@ function parametersFromFlags(profile: string, flags: RunFlags): RunParameters {
     throw new CliError("--emulate and --server exclude each other");
   if (flags.emulate && flags.trexDir)
     throw new CliError("--emulate and --trex-dir exclude each other");
-  if (!(flags.search in searchAlgorithms)) {
-    throw new CliError(
-      `--search ${flags.search}: unknown search (known: ${Object.keys(searchAlgorithms).join(", ")})`,
-    );
+  try {
+    getSearchAlgorithm(flags.search);
+  } catch (err) {
+    throw new CliError(`--search: ${(err as Error).message}`);
   }
   return {
     profilePath: resolve(profile),
@@ -154,7 +159,7 @@ function parametersFromFlags(profile: string, flags: RunFlags): RunParameters {
     ),
     lossThresholdsPct: flags.lossThreshold
       ? parseThresholds(flags.lossThreshold)
-      : defaultThresholds(flags.search),
+      : defaultLossThresholdsPct(flags.search),
     encapOverhead: parseNumber(
       "--encap-overhead",
       flags.encapOverhead,
@@ -185,11 +190,6 @@ function parametersFromFlags(profile: string, flags: RunFlags): RunParameters {
         }
       : null,
   };
-}
-
-/** NDR alone for the original bisection; NDR and PDR for the multi-threshold search. */
-function defaultThresholds(search: string): number[] {
-  return search === "bisection" ? [0.01] : [0.01, 0.5];
 }
 
 function exitCodeForError(err: unknown): never {

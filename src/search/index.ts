@@ -5,6 +5,11 @@ import type { SearchAlgorithm } from "./types.ts";
 
 export const DEFAULT_SEARCH = "mlr";
 
+/** Loss thresholds (%) when none are given: NDR alone for the original bisection, NDR and PDR otherwise. */
+export function defaultLossThresholdsPct(search: string): number[] {
+  return search === "bisection" ? [0.01] : [0.01, 0.5];
+}
+
 export const searchAlgorithms: Readonly<Record<string, SearchAlgorithm>> = {
   mlr: mlrSearch,
   bisection,
