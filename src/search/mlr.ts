@@ -21,6 +21,20 @@
  *   forwarded (rx / duration of the trial at the upper bound, / (1 - loss ratio) for a goal
  *   that allows loss), falling back to expanding or halving steps when that hint misleads.
  * - Invalid trials are repeated, never counted; a trial-second budget bounds each search.
+ *
+ * A noisy DUT (capacity that varies from trial to trial) defeats per-load classification: near
+ * the capacity one trial is a coin toss, and the lowest load that happened to fail twice caps
+ * the result. So the search checks for noise before it decides, from the last coarse duration
+ * on (see forwarding-estimate.ts): equal trials (same load, same duration) that forwarded at
+ * rates further apart than goal width / 8, or a load that passed where an equal or lower one
+ * failed. A DUT that shows neither gets the classic MLRsearch result, after at least three
+ * equal losing trials agreed. A noisy one gets the forwarding estimate: every trial of the
+ * last coarse duration or longer is a sample of the load that would just meet the goal
+ * (rx / (d (1 - loss ratio)) when it failed, "at least its load" when it passed); overloaded
+ * samples are added until the median's standard error reaches goal width / 2 (at least 16);
+ * the result is the goal's exceed-ratio quantile of the samples (Kaplan-Meier), on the grid,
+ * as soon as a trial of the final duration met the goal there or above. A failed
+ * confirmation is a sample too, and moves the next one at least a step down.
  */
 import type {
   SearchAlgorithm,
@@ -31,6 +45,13 @@ import type {
   TrialRecord,
 } from "./types.ts";
 import { DEFAULT_MAX_INVALID_RETRIES, SearchStop, TrialLog, lossRatiosOf } from "./trial-log.ts";
+import {
+  conditionalLoadPps,
+  forwardingSpread,
+  goalLoadSample,
+  unsteady,
+} from "./forwarding-estimate.ts";
+import type { GoalLoadSample } from "./forwarding-estimate.ts";
 
 export interface MlrOptions {
   /** Relative goal width: a goal is reached when upper / lower - 1 <= this. Default 0.005. */
@@ -54,6 +75,15 @@ export interface MlrOptions {
   maxInvalidRetries?: number;
   /** Trial-second budget per search when the spec sets none: this x final duration. 20. */
   defaultMaxTrialSecondsFactor?: number;
+  /**
+   * Relative spread of forwarding rates between equal trials above which the DUT counts as
+   * noisy and the result comes from the forwarding estimate. Default: goal width / 8.
+   */
+  noiseThreshold?: number;
+  /** Relative standard error the forwarding estimate aims for on a noisy DUT. Goal width / 2. */
+  noiseStandardError?: number;
+  /** Most samples the forwarding estimate takes. Default 40. */
+  maxNoiseSamples?: number;
 }
 
 export const MLR_DEFAULTS = {
@@ -66,7 +96,13 @@ export const MLR_DEFAULTS = {
   minLoadRatio: 0.001,
   maxInvalidRetries: DEFAULT_MAX_INVALID_RETRIES,
   defaultMaxTrialSecondsFactor: 20,
+  maxNoiseSamples: 40,
 } as const;
+
+/** Fewest samples behind a forwarding estimate: fewer give too rough a spread to size it by. */
+const MIN_NOISE_SAMPLES = 16;
+/** Standard error of a sample median over that of the mean, for normal noise: sqrt(pi / 2). */
+const MEDIAN_EFFICIENCY = Math.sqrt(Math.PI / 2);
 
 /** Grid steps per goal width. */
 const STEPS_PER_WIDTH = 8;
@@ -88,8 +124,19 @@ interface Bounds {
   pending: number[];
 }
 
+/** A result fixed by the forwarding estimate (noisy DUT). */
+interface Settled {
+  k: number;
+  /** The full-duration trial that met the goal at this load or above. */
+  deciding: TrialRecord;
+  sampleIndices: number[];
+}
+
 interface GoalState {
   lossRatio: number;
+  settled?: Settled;
+  /** Grid index of the lowest load where a noisy goal's confirmation failed. */
+  failedConfirmation?: number;
   targets: Target[];
   targetIndex: number;
   /** Consecutive outward steps that did not find the missing bound. */
@@ -102,6 +149,8 @@ interface Candidate {
   durationS: number;
   goal: number;
   move: GoalState["lastMove"];
+  /** A noisy goal's full-duration trial at its estimate. */
+  confirms?: boolean;
 }
 
 /** The durations of a goal's target chain: geometric from the initial to the final one. */
@@ -155,6 +204,16 @@ class MlrRun {
   private readonly loads = new Map<number, TrialRecord[]>();
   private readonly exceedRatio: number;
   private readonly expansionCoefficient: number;
+  /** Trials at least this long are samples of the forwarding estimate. */
+  private readonly sampleDurationS: number;
+  private readonly noiseThreshold: number;
+  private readonly noiseStandardError: number;
+  private readonly maxNoiseSamples: number;
+  /** The goal with the lowest loss ratio: its failing trials forward all the DUT can. */
+  private readonly strictestGoal: number;
+  /** Set once equal trials forwarded at rates further apart than the noise threshold. */
+  private noisy = false;
+  private spread = 0;
 
   constructor(
     private readonly spec: SearchSpec,
@@ -191,6 +250,12 @@ class MlrRun {
       options.precedingTargets ?? MLR_DEFAULTS.precedingTargets,
     );
     const last = durations.length - 1;
+    // The last coarse duration is long enough for the buffer's share to be small; shorter
+    // trials would make the DUT look faster than it is.
+    this.sampleDurationS = durations[Math.max(0, last - 1)];
+    this.noiseThreshold = options.noiseThreshold ?? resolved.goalWidth / 8;
+    this.noiseStandardError = options.noiseStandardError ?? resolved.goalWidth / 2;
+    this.maxNoiseSamples = Math.max(1, options.maxNoiseSamples ?? MLR_DEFAULTS.maxNoiseSamples);
     const targets = durations.map((durationS, j) => ({
       durationS,
       // Coarser targets decide on one trial; only the final one sums several.
@@ -204,6 +269,7 @@ class MlrRun {
       expansions: 0,
       lastMove: "other",
     }));
+    this.strictestGoal = lossRatios.indexOf(Math.min(...lossRatios));
   }
 
   async run(): Promise<SearchResult> {
@@ -228,7 +294,7 @@ class MlrRun {
       stopReason = err.message;
     }
     return {
-      results: this.goals.map((_, g) => this.result(g)),
+      results: consistentResults(this.goals.map((_, g) => this.result(g))),
       trials: this.log.records,
       trialSeconds: this.log.trialSeconds,
       ...(stopReason === undefined ? {} : { stopReason }),
@@ -251,6 +317,9 @@ class MlrRun {
     const list = this.loads.get(c.k) ?? [];
     list.push(record);
     this.loads.set(c.k, list);
+    if (c.confirms && !record.passed[c.goal]) {
+      goal.failedConfirmation = Math.max(goal.failedConfirmation ?? -1, c.k);
+    }
     // The expander: keep doubling the outward step while it fails to find the missing bound.
     const cls = this.classify(c.k, target, c.goal);
     const continued =
@@ -310,10 +379,14 @@ class MlrRun {
     for (let g = 0; g < this.goals.length; g++) {
       const c = this.goalCandidate(g);
       if (!c) continue;
+      // Cheapest first, then the lowest load; but of two confirmations the higher load, whose
+      // pass also confirms the lower one.
+      const sameDuration = best !== undefined && c.durationS === best.durationS;
+      const higherFirst = sameDuration && c.confirms === true && best?.confirms === true;
       if (
         !best ||
         c.durationS < best.durationS ||
-        (c.durationS === best.durationS && c.k > best.k)
+        (sameDuration && (higherFirst ? c.k < best.k : c.k > best.k))
       ) {
         best = c;
       }
@@ -323,11 +396,18 @@ class MlrRun {
 
   private goalCandidate(g: number): Candidate | undefined {
     const goal = this.goals[g];
+    if (goal.settled) return undefined;
     const last = goal.targets.length - 1;
     for (;;) {
+      if (goal.targetIndex >= last - 1 && this.checkNoise()) return this.noisyCandidate(g);
       const t = goal.targets[goal.targetIndex];
       const b = this.bounds(t, g);
       if (!this.achieved(b, t)) break;
+      if (goal.targetIndex >= last - 1 && b.lo !== 0) {
+        // Before the final duration (and again at the end): is the DUT steady at all?
+        const check = this.confirmSteady(g);
+        if (check) return check;
+      }
       if (goal.targetIndex === last) return undefined;
       // Line rate holds at this duration: the intermediate ones would only repeat it.
       goal.targetIndex = b.lo === 0 ? last : goal.targetIndex + 1;
@@ -339,6 +419,12 @@ class MlrRun {
     const b = this.bounds(t, g);
     const prev = j > 0 ? this.bounds(goal.targets[j - 1], g) : undefined;
     const w = t.widthSteps;
+    // Line rate held at a coarser duration and has no verdict at this one: measure it there
+    // first (other goals' trials at low loads must not make this goal climb up from them).
+    const lineRateHeld = goal.targets.slice(0, j).some((c) => this.bounds(c, g).lo === 0);
+    if (lineRateHeld && b.hi === undefined && this.classify(0, t, g) === "none") {
+      return this.probe(t, 0, g, "up");
+    }
     if (b.pending.length > 0) {
       // An undecided load (one bad trial so far) is worth repeating once it would settle the
       // goal; while the interval is wider, it serves as a provisional upper bound.
@@ -378,6 +464,106 @@ class MlrRun {
       return this.probe(t, k < w ? 0 : k, g, "up");
     }
     return this.probe(t, this.inside(b.lo, b.hi, g, w), g, "other");
+  }
+
+  /** Valid trials long enough to be samples of the forwarding estimate. */
+  private sampleTrials(): TrialRecord[] {
+    return this.log.records.filter(
+      (r) => r.valid && r.durationS >= this.sampleDurationS * (1 - 1e-9),
+    );
+  }
+
+  /** Samples of the forwarding estimate for goal g. */
+  private samples(g: number): GoalLoadSample[] {
+    const lossRatio = this.goals[g].lossRatio;
+    return this.sampleTrials().map((r) => goalLoadSample(r, lossRatio, r.passed[g]));
+  }
+
+  /**
+   * Updates the noise verdict from the trials so far; once noisy, the DUT stays noisy. Two
+   * signs: equal trials forwarded at rates further apart than the threshold, or a trial met
+   * the strictest goal at a load where an equal trial, or one at a lower load, did not.
+   */
+  private checkNoise(): boolean {
+    const g = this.strictestGoal;
+    const samples = this.samples(g);
+    const spread = forwardingSpread(samples)?.spread;
+    if (!this.noisy) {
+      this.noisy =
+        (spread !== undefined && spread > this.noiseThreshold) ||
+        inverted(this.sampleTrials(), g) ||
+        unsteady(samples, this.noiseThreshold);
+    }
+    if (this.noisy) {
+      const across = forwardingSpread(samples, false)?.spread;
+      this.spread = Math.max(spread ?? 0, across ?? 0, this.noiseThreshold);
+    }
+    return this.noisy;
+  }
+
+  /**
+   * The final target is near on a DUT that looked steady. Steady needs evidence: until three
+   * equal trials (or two pairs) lost packets, one more runs at the sample duration. Two alone
+   * agree by chance too often on a noisy DUT.
+   */
+  private confirmSteady(g: number): Candidate | undefined {
+    const failing = this.samples(this.strictestGoal).filter((s) => s.exact);
+    if (failing.length === 0 || (forwardingSpread(failing)?.degrees ?? 0) >= 2) return undefined;
+    const atSampleDuration = failing.filter((s) => s.durationS === this.sampleDurationS);
+    const highest = (from: GoalLoadSample[]): number =>
+      Math.round(this.indexOf(Math.max(...from.map((s) => s.offeredPps))));
+    // Repeat the highest load that lost at this duration; with none, start four goal widths
+    // above the highest that lost at another, where a steady DUT surely loses too.
+    const k =
+      atSampleDuration.length > 0
+        ? highest(atSampleDuration)
+        : Math.max(0, highest(failing) - 4 * STEPS_PER_WIDTH);
+    return { k, durationS: this.sampleDurationS, goal: g, move: "other" };
+  }
+
+  /**
+   * A noisy DUT: a single pass or fail at one load says little, so the result is the load
+   * the forwarding estimate gives (the goal's exceed ratio applied to all samples), taken as
+   * soon as a trial of the final duration meets the goal at that load or above. Samples come
+   * from overloaded trials of the sample duration until the estimate is precise enough.
+   */
+  private noisyCandidate(g: number): Candidate | undefined {
+    const goal = this.goals[g];
+    const samples = this.samples(g);
+    const wanted = Math.ceil(((MEDIAN_EFFICIENCY * this.spread) / this.noiseStandardError) ** 2);
+    const needed = Math.min(this.maxNoiseSamples, Math.max(MIN_NOISE_SAMPLES, wanted));
+    if (samples.length < needed) {
+      return { k: this.overloadIndex(), durationS: this.sampleDurationS, goal: g, move: "other" };
+    }
+    const estimate = conditionalLoadPps(samples, this.exceedRatio) as number;
+    const final = goal.targets[goal.targets.length - 1];
+    // Each failed confirmation also moves the next one at least a step down, so that a DUT
+    // whose long trials do worse than its samples suggest still ends.
+    const floor = (goal.failedConfirmation ?? -1) + 1;
+    const k = Math.max(floor, Math.ceil(this.indexOf(estimate) - 1e-9));
+    if (k > this.kMax) return undefined;
+    const deciding = this.log.records.find(
+      (r) =>
+        r.valid &&
+        r.passed[g] &&
+        r.durationS >= final.durationS * (1 - 1e-9) &&
+        Math.round(this.indexOf(r.ratePps)) <= k,
+    );
+    if (deciding) {
+      goal.settled = { k, deciding, sampleIndices: samples.map((s) => s.index) };
+      return undefined;
+    }
+    return { k, durationS: final.durationS, goal: g, move: "other", confirms: true };
+  }
+
+  /** A load above every goal's estimate by three spreads: trials there forward all they can. */
+  private overloadIndex(): number {
+    let highest = 0;
+    for (let g = 0; g < this.goals.length; g++) {
+      highest = Math.max(highest, conditionalLoadPps(this.samples(g), this.exceedRatio) ?? 0);
+    }
+    const load = highest > 0 ? highest * Math.exp(3 * this.spread) : this.spec.lineRatePps;
+    return Math.max(0, Math.floor(this.indexOf(Math.min(load, this.spec.lineRatePps))));
   }
 
   /**
@@ -448,6 +634,16 @@ class MlrRun {
 
   private result(g: number): ThresholdResult {
     const goal = this.goals[g];
+    if (goal.settled) {
+      const { k, deciding, sampleIndices } = goal.settled;
+      return {
+        lossThresholdPct: this.spec.lossThresholdsPct[g],
+        ratePps: this.loadOf(k),
+        lossRatio: deciding.lossRatio,
+        lineRateLimited: k === 0,
+        trialIndices: [...new Set([...sampleIndices, deciding.index])].sort((x, y) => x - y),
+      };
+    }
     const t = goal.targets[goal.targets.length - 1];
     const b = this.bounds(t, g);
     const counting = (k: number | undefined): TrialRecord[] =>
@@ -469,6 +665,36 @@ class MlrRun {
       trialIndices: indices,
     };
   }
+}
+
+/**
+ * A rate that meets a stricter loss threshold meets every looser one too: a looser threshold
+ * never reports less than a stricter one (on a noisy DUT their estimates may cross).
+ */
+function consistentResults(results: ThresholdResult[]): ThresholdResult[] {
+  return results.map((res) => {
+    let best = res;
+    for (const other of results) {
+      if (other.lossThresholdPct >= res.lossThresholdPct || other.ratePps === null) continue;
+      if (best.ratePps === null || other.ratePps > best.ratePps) {
+        best = { ...other, lossThresholdPct: res.lossThresholdPct };
+      }
+    }
+    return best;
+  });
+}
+
+/**
+ * True when a trial met the goal at a load at or above that of an equal-length trial that did
+ * not: a steady DUT loses more as the load grows, never less.
+ */
+function inverted(trials: readonly TrialRecord[], g: number): boolean {
+  const highestPass = new Map<number, number>();
+  for (const r of trials) {
+    if (r.passed[g])
+      highestPass.set(r.durationS, Math.max(highestPass.get(r.durationS) ?? 0, r.ratePps));
+  }
+  return trials.some((r) => !r.passed[g] && (highestPass.get(r.durationS) ?? 0) >= r.ratePps);
 }
 
 export const mlrSearch: SearchAlgorithm = createMlrSearch();

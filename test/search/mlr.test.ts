@@ -1,22 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { DUT_PRESETS, capacityPps } from "../../src/emulator/dut-model.ts";
 import type { DutParams } from "../../src/emulator/dut-model.ts";
-import { DEFAULT_FRAME_SIZES } from "../../src/rate/line-rate.ts";
+import { DEFAULT_FRAME_SIZES, lineRatePps } from "../../src/rate/line-rate.ts";
 import { getSearchAlgorithm, searchAlgorithms } from "../../src/search/index.ts";
 import { createMlrSearch, mlrSearch, targetDurations } from "../../src/search/mlr.ts";
 import { groundTruthPps } from "../../src/search/model-check.ts";
 import type { SearchResult, TrialFn } from "../../src/search/types.ts";
 import { NDR_PCT, PDR_PCT, searchModel } from "./helpers.ts";
 
-/** Reported results must rest on passing trials of the final duration at that very rate. */
+/**
+ * Reported results must rest on a trial of the final duration that met the threshold at that
+ * very rate or above (on a noisy DUT the deciding pass may come from a higher load).
+ */
 function expectEstablished(r: SearchResult): void {
   for (const [g, res] of r.results.entries()) {
     if (res.ratePps === null) continue;
     const deciding = res.trialIndices
       .map((i) => r.trials[i])
-      .filter((t) => t.ratePps === res.ratePps && t.passed[g]);
+      .filter((t) => t.ratePps >= res.ratePps! && t.passed[g] && t.durationS === 30);
     expect(deciding.length).toBeGreaterThan(0);
-    expect(deciding.every((t) => t.durationS === 30)).toBe(true);
   }
 }
 
@@ -75,10 +77,7 @@ describe("mlr search against DUTs at or beyond line rate", () => {
 });
 
 describe("mlr search on the noisy DUT model (jitter 1 %, loss floor 1e-7)", () => {
-  // The issue asks for 1 %; this search reaches 1.36 % at worst over these 220 searches
-  // (bench/REPORT.md, section "search", explains why). The bound here is what it delivers.
-  const NOISY_NDR_BOUND = 0.015;
-  it("keeps NDR near C(S) and PDR >= NDR for seeds 1..20 at every size", async () => {
+  it("finds NDR within 1 % of C(S) and PDR >= NDR for seeds 1..20 at every size", async () => {
     let worst = 0;
     for (let seed = 1; seed <= 20; seed++) {
       for (const size of DEFAULT_FRAME_SIZES) {
@@ -94,15 +93,24 @@ describe("mlr search on the noisy DUT model (jitter 1 %, loss floor 1e-7)", () =
         worst = Math.max(worst, Math.abs(err));
         expect(pdr.ratePps!).toBeGreaterThanOrEqual(ndr.ratePps!);
         expectEstablished(r);
+        expect(r.stopReason).toBeUndefined();
+        // Where the DUT, not the line, limits, every search noticed the noise: its result
+        // rests on the forwarding rates of many trials, not on a pass or two.
+        const params = DUT_PRESETS.noisy;
+        if (capacityPps(params, size) < lineRatePps(params.speedGbps * 1e9, size)) {
+          expect(ndr.trialIndices.length).toBeGreaterThanOrEqual(16);
+        }
       }
     }
-    expect(worst).toBeLessThanOrEqual(NOISY_NDR_BOUND);
+    expect(worst).toBeLessThanOrEqual(0.01);
   });
 
   it("is not dragged down by one stray-loss trial", async () => {
-    // The first full-duration trial below capacity loses 1 % anyway. With the goal duration
-    // sum of two final trials and exceed ratio 0.5, that alone cannot make an upper bound:
-    // the load is measured again and the result is the clean run's.
+    // The first full-duration trial below capacity loses 1 % anyway. That alone cannot make
+    // an upper bound (the goal duration sum is two final trials at exceed ratio 0.5); the
+    // search sees a load that passed above one that failed, takes the DUT for noisy and
+    // settles on the median of many trials' forwarding rates, which one stray trial barely
+    // moves.
     const capacity = capacityPps(DUT_PRESETS.default, 64);
     const clean = await searchModel(mlrSearch, "default", 64);
     let strayIndex = -1;
@@ -119,8 +127,12 @@ describe("mlr search on the noisy DUT model (jitter 1 %, loss floor 1e-7)", () =
       };
     });
     expect(stray.trials[strayIndex].passed).toEqual([false, false]);
-    expect(stray.results[0].ratePps).toBe(clean.results[0].ratePps);
-    expect(stray.results[1].ratePps).toBe(clean.results[1].ratePps);
+    for (const g of [0, 1]) {
+      expect(stray.results[g].ratePps!).toBeGreaterThanOrEqual(clean.results[g].ratePps!);
+      expect(stray.results[g].ratePps! / capacity - 1).toBeLessThanOrEqual(0.005);
+    }
+    expect(Math.abs(stray.results[0].ratePps! / capacity - 1)).toBeLessThanOrEqual(0.005);
+    expectEstablished(stray);
   });
 });
 
@@ -189,6 +201,24 @@ describe("mlr search bookkeeping", () => {
     );
     expect(r.results.map((x) => x.ratePps)).toEqual([null, null]);
     expect(r.stopReason).toBeUndefined();
+  });
+
+  it("gives line rate for PDR and N/A for NDR on a DUT that always loses 0.1 %", async () => {
+    // A constant loss (a bad cable, a lossy link): the NDR goal walks down to the minimum
+    // load, and its full-length trials there must not make PDR climb up from 0.1 % of line
+    // rate; PDR held at line rate in a short trial, so that is measured at full length.
+    const lossy: TrialFn = (rate, d) => {
+      const tx = Math.round(rate * d);
+      return Promise.resolve({ txPackets: tx, rxPackets: Math.floor(tx * 0.999), valid: true });
+    };
+    const r = await mlrSearch.search(
+      { lineRatePps: 1e6, lossThresholdsPct: [NDR_PCT, PDR_PCT], finalDurationS: 30 },
+      lossy,
+    );
+    expect(r.results[0].ratePps).toBeNull();
+    expect(r.results[1]).toMatchObject({ ratePps: 1e6, lineRateLimited: true });
+    expect(r.stopReason).toBeUndefined();
+    expect(r.trialSeconds).toBeLessThan(240);
   });
 
   it("escalates durations geometrically from the initial to the final one", () => {
