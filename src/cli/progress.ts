@@ -100,7 +100,7 @@ export function createProgress(opts: ProgressOptions): {
           .join(", ");
         log(
           `${s.frameSize} B: ${s.status === "ok" ? figures : `${s.status.toUpperCase()}${s.reason ? ` (${s.reason})` : ""}`}` +
-            ` — line rate ${formatMpps(s.theoretical.ratePps)}, ${s.trialCount} trials, ${s.trialSeconds} trial-s, ETA ${eta()}`,
+            ` — line rate ${formatMpps(s.theoretical.ratePps)}, ${s.trialCount} trials, ${Number(s.trialSeconds.toFixed(1))} trial-s, ETA ${eta()}`,
         );
         break;
       }

@@ -24,6 +24,11 @@ export interface ThresholdOutcome extends Rates {
   lossThresholdPct: number;
   lossRatio: number;
   lineRateLimited: boolean;
+  /**
+   * The trials that established the result: their `trial` numbers in trials.csv for this
+   * frame size. Absent in result files written before it was recorded.
+   */
+  trials?: number[];
   latencyUs?: LatencyUs;
 }
 

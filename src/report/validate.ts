@@ -123,6 +123,11 @@ function outcome(c: Checker, value: unknown, path: string): ThresholdOutcome {
     lossRatio: c.nonNegative(o.lossRatio, `${path}.lossRatio`),
     lineRateLimited: c.boolean(o.lineRateLimited, `${path}.lineRateLimited`),
   };
+  if (o.trials !== undefined) {
+    parsed.trials = c
+      .array(o.trials, `${path}.trials`)
+      .map((v, i) => c.integer(v, `${path}.trials[${i}]`));
+  }
   if (o.latencyUs !== undefined) parsed.latencyUs = latency(c, o.latencyUs, `${path}.latencyUs`);
   return parsed;
 }

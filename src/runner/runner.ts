@@ -89,6 +89,7 @@ function thresholdOutcomes(search: SearchResult, frameSize: number): ThresholdOu
       l2Bps: l2Bps(r.ratePps, frameSize),
       lossRatio: r.lossRatio ?? 0,
       lineRateLimited: r.lineRateLimited,
+      trials: r.trialIndices,
     });
   }
   return outcomes;

@@ -69,7 +69,8 @@ export class TrialLog {
         );
       }
       const outcome = await this.trial(ratePps, durationS);
-      this.trialSeconds += durationS;
+      // Rounded to the microsecond: sums of durations such as 5.477 s stay readable.
+      this.trialSeconds = Math.round((this.trialSeconds + durationS) * 1e6) / 1e6;
       let valid = outcome.valid;
       let invalidReason = outcome.invalidReason;
       if (valid && outcome.txPackets <= 0) {

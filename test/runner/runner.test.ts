@@ -120,6 +120,27 @@ describe("runBenchmark against the emulator (bisection)", () => {
     expect(Number(mpps[4][2])).toBeCloseTo(lineRatePps(SPEED, 1518) / 1e6, 9);
     const trials = readCsv(join(opts.outDir, "trials.csv"));
     expect(trials.length - 1).toBe(result.sizes.reduce((n, s) => n + s.trialCount, 0));
+    // Each result names the trials.csv rows that established it, one of them a full-length
+    // pass at that rate or above.
+    const col = (name: string): number => trials[0].indexOf(name);
+    for (const size of result.sizes) {
+      for (const res of size.results) {
+        const rows = res.trials!.map((t) =>
+          trials.find(
+            (r) => r[col("frame_size")] === String(size.frameSize) && r[col("trial")] === String(t),
+          )!,
+        );
+        expect(rows.length).toBeGreaterThan(0);
+        expect(
+          rows.some(
+            (r) =>
+              Number(r[col("rate_pps")]) >= res.ratePps &&
+              Number(r[col("duration_s")]) === 30 &&
+              r[col("verdict_loss_le_0.01pct")] === "pass",
+          ),
+        ).toBe(true);
+      }
+    }
     expect(existsSync(join(opts.outDir, "summary.csv"))).toBe(true);
   });
 
