@@ -26,9 +26,10 @@
  * the capacity one trial is a coin toss, and the lowest load that happened to fail twice caps
  * the result. So the search checks for noise before it decides, from the last coarse duration
  * on (see forwarding-estimate.ts): equal trials (same load, same duration) that forwarded at
- * rates further apart than goal width / 8, or a load that passed where an equal or lower one
- * failed. A DUT that shows neither gets the classic MLRsearch result, after at least three
- * equal losing trials agreed. A noisy one gets the forwarding estimate: every trial of the
+ * rates further apart than goal width / 8, a trial that passed at or above a load where an
+ * equal-length one failed, or overloaded trials that agree neither on the rate nor on the
+ * share they forwarded. A DUT that shows none of it gets the classic MLRsearch result, after at least
+ * three equal losing trials agreed. A noisy one gets the forwarding estimate: every trial of the
  * last coarse duration or longer is a sample of the load that would just meet the goal
  * (rx / (d (1 - loss ratio)) when it failed, "at least its load" when it passed); overloaded
  * samples are added until the median's standard error reaches goal width / 2 (at least 16);
@@ -480,9 +481,11 @@ class MlrRun {
   }
 
   /**
-   * Updates the noise verdict from the trials so far; once noisy, the DUT stays noisy. Two
-   * signs: equal trials forwarded at rates further apart than the threshold, or a trial met
-   * the strictest goal at a load where an equal trial, or one at a lower load, did not.
+   * Updates the noise verdict from the trials so far; once noisy, the DUT stays noisy. The
+   * signs, for the strictest goal: equal trials that forwarded at rates further apart than the
+   * threshold; a trial that met the goal at or above a load where an equal-length one did not;
+   * overloaded trials at different loads that agree neither on the rate nor on the share they
+   * forwarded.
    */
   private checkNoise(): boolean {
     const g = this.strictestGoal;
@@ -541,6 +544,7 @@ class MlrRun {
     // whose long trials do worse than its samples suggest still ends.
     const floor = (goal.failedConfirmation ?? -1) + 1;
     const k = Math.max(floor, Math.ceil(this.indexOf(estimate) - 1e-9));
+    // Below the lowest load the search tries: the classic bounds answer (N/A).
     if (k > this.kMax) return undefined;
     const deciding = this.log.records.find(
       (r) =>
