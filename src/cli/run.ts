@@ -33,6 +33,7 @@ interface RunFlags {
   seed: string;
   sizes?: string;
   duration: string;
+  sizeTimeLimit?: string;
   lossThreshold?: string;
   encapOverhead: string;
   txPort: string;
@@ -181,6 +182,16 @@ function parametersFromFlags(profile: string, flags: RunFlags): RunParameters {
     bidirectional: flags.bidirectional === true,
     latencyPps,
     search: flags.search,
+    ...(flags.sizeTimeLimit === undefined
+      ? {}
+      : {
+          sizeTimeLimitS: parseNumber(
+            "--size-time-limit",
+            flags.sizeTimeLimit,
+            (n) => n > 0,
+            "trial-seconds per frame size",
+          ),
+        }),
     server: flags.emulate ? null : (flags.server ?? DEFAULT_SERVER),
     emulate: flags.emulate
       ? {
@@ -379,6 +390,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option("--seed <n>", "emulator: random seed of the DUT model", "1")
     .option("--sizes <list>", `frame sizes in bytes (default ${DEFAULT_FRAME_SIZES.join(",")})`)
     .option("--duration <s>", "duration of the deciding trials, seconds", "30")
+    .option(
+      "--size-time-limit <s>",
+      "most trial-seconds to spend on one frame size (default: 20 x --duration for mlr)",
+    )
     .option(
       "--loss-threshold <pct[,pct…]>",
       "loss thresholds in percent, primary first (default 0.01,0.5; bisection 0.01)",

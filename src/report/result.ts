@@ -56,6 +56,11 @@ export interface RunParameters {
   bidirectional: boolean;
   latencyPps: number | null;
   search: string;
+  /**
+   * Most trial-seconds a search may spend on one frame size; absent: the search's default
+   * (20 × durationS for mlr, none for bisection).
+   */
+  sizeTimeLimitS?: number;
   server: string | null;
   emulate: { dut: string; timeScale: number; seed: number } | null;
 }

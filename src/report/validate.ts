@@ -163,6 +163,9 @@ function parameters(c: Checker, value: unknown, path: string): RunParameters {
     bidirectional: c.boolean(o.bidirectional, `${path}.bidirectional`),
     latencyPps: nullable(o.latencyPps, (v) => c.nonNegative(v, `${path}.latencyPps`)),
     search: c.string(o.search, `${path}.search`),
+    ...(o.sizeTimeLimitS === undefined
+      ? {}
+      : { sizeTimeLimitS: c.nonNegative(o.sizeTimeLimitS, `${path}.sizeTimeLimitS`) }),
     server: nullable(o.server, (v) => c.string(v, `${path}.server`)),
     emulate: nullable(o.emulate, (v) => {
       const e = c.object(v, `${path}.emulate`);

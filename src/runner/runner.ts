@@ -73,6 +73,7 @@ function parametersOf(opts: RunOptions): RunParameters {
     bidirectional: opts.bidirectional,
     latencyPps: opts.latencyPps,
     search: opts.search,
+    ...(opts.sizeTimeLimitS === undefined ? {} : { sizeTimeLimitS: opts.sizeTimeLimitS }),
     server: opts.server,
     emulate: opts.emulate,
   };
@@ -172,6 +173,7 @@ async function measureSize(
       lineRatePps: lineRate,
       lossThresholdsPct: opts.lossThresholdsPct,
       finalDurationS: opts.durationS,
+      ...(opts.sizeTimeLimitS === undefined ? {} : { maxTrialSeconds: opts.sizeTimeLimitS }),
     },
     (ratePps, durationS) => {
       trialStartedAt = new Date();

@@ -176,5 +176,39 @@ describe("autotrex run (the CLI, as a user runs it)", () => {
     const profile = await autotrex(["run", "no/such/profile.ts", "--emulate"]);
     expect(profile.code).toBe(2);
     expect(profile.stderr).toMatch(/no\/such\/profile\.ts: no such profile file/);
+    const limit = await autotrex([
+      "run",
+      "profiles/tcp_1pkt.ts",
+      "--emulate",
+      "--size-time-limit",
+      "0",
+    ]);
+    expect(limit.code).toBe(2);
+    expect(limit.stderr).toMatch(/--size-time-limit/);
+  });
+
+  it("stops searching a frame size at --size-time-limit, says so and keeps what it found", async () => {
+    const out = tempDir();
+    // The noisy DUT needs about 200 trial-s at 64 B; 100 is not enough to settle.
+    const r = await autotrex([
+      "run",
+      "profiles/tcp_1pkt.ts",
+      "--emulate",
+      "--dut",
+      "noisy",
+      "--sizes",
+      "64",
+      "--size-time-limit",
+      "100",
+      "--out",
+      out,
+    ]);
+    expect(r.stdout).toMatch(/64 B: search stopped early: time limit/);
+    const result = readResult(out)!;
+    expect(result.parameters.sizeTimeLimitS).toBe(100);
+    expect(result.sizes[0].trialSeconds).toBeLessThanOrEqual(100);
+    // Whatever it reports rests on a full-length trial; without one the size has failed.
+    expect([0, 1]).toContain(r.code);
+    for (const res of result.sizes[0].results) expect(res.trials!.length).toBeGreaterThan(0);
   });
 });
