@@ -32,7 +32,7 @@
  * three equal losing trials agreed. A noisy one gets the forwarding estimate: every trial of the
  * last coarse duration or longer is a sample of the load that would just meet the goal
  * (rx / (d (1 - loss ratio)) when it failed, "at least its load" when it passed); overloaded
- * samples are added until the median's standard error reaches goal width / 2 (at least 16);
+ * samples are added until the median's standard error reaches goal width / 2 (at least 12);
  * the result is the goal's exceed-ratio quantile of the samples (Kaplan-Meier), on the grid,
  * as soon as a trial of the final duration met the goal there or above. A failed
  * confirmation is a sample too, and moves the next one at least a step down.
@@ -101,7 +101,7 @@ export const MLR_DEFAULTS = {
 } as const;
 
 /** Fewest samples behind a forwarding estimate: fewer give too rough a spread to size it by. */
-const MIN_NOISE_SAMPLES = 16;
+const MIN_NOISE_SAMPLES = 12;
 /** Standard error of a sample median over that of the mean, for normal noise: sqrt(pi / 2). */
 const MEDIAN_EFFICIENCY = Math.sqrt(Math.PI / 2);
 
