@@ -95,6 +95,10 @@ class Checker {
   numbers(value: unknown, path: string): number[] {
     return this.array(value, path).map((v, i) => this.number(v, `${path}[${i}]`));
   }
+
+  integers(value: unknown, path: string): number[] {
+    return this.array(value, path).map((v, i) => this.integer(v, `${path}[${i}]`));
+  }
 }
 
 function rates(c: Checker, value: unknown, path: string): Rates {
@@ -123,11 +127,7 @@ function outcome(c: Checker, value: unknown, path: string): ThresholdOutcome {
     lossRatio: c.nonNegative(o.lossRatio, `${path}.lossRatio`),
     lineRateLimited: c.boolean(o.lineRateLimited, `${path}.lineRateLimited`),
   };
-  if (o.trials !== undefined) {
-    parsed.trials = c
-      .array(o.trials, `${path}.trials`)
-      .map((v, i) => c.integer(v, `${path}.trials[${i}]`));
-  }
+  if (o.trials !== undefined) parsed.trials = c.integers(o.trials, `${path}.trials`);
   if (o.latencyUs !== undefined) parsed.latencyUs = latency(c, o.latencyUs, `${path}.latencyUs`);
   return parsed;
 }
@@ -154,7 +154,7 @@ function parameters(c: Checker, value: unknown, path: string): RunParameters {
     v === null ? null : read(v);
   return {
     profilePath: c.string(o.profilePath, `${path}.profilePath`),
-    sizes: c.array(o.sizes, `${path}.sizes`).map((v, i) => c.integer(v, `${path}.sizes[${i}]`)),
+    sizes: c.integers(o.sizes, `${path}.sizes`),
     durationS: c.nonNegative(o.durationS, `${path}.durationS`),
     lossThresholdsPct: c.numbers(o.lossThresholdsPct, `${path}.lossThresholdsPct`),
     encapOverhead: c.integer(o.encapOverhead, `${path}.encapOverhead`),

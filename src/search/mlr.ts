@@ -28,9 +28,9 @@
  * on (see forwarding-estimate.ts): equal trials (same load, same duration) that forwarded at
  * rates further apart than goal width / 8, a trial that passed at or above a load where an
  * equal-length one failed, or overloaded trials that agree neither on the rate nor on the
- * share they forwarded. A DUT that shows none of it gets the classic MLRsearch result, after at least
- * three equal losing trials agreed. A noisy one gets the forwarding estimate: every trial of the
- * last coarse duration or longer is a sample of the load that would just meet the goal
+ * share they forwarded. A DUT that shows none of it gets the classic MLRsearch result, after
+ * at least three equal losing trials agreed. A noisy one gets the forwarding estimate: every
+ * trial of the last coarse duration or longer is a sample of the load that would just meet the goal
  * (rx / (d (1 - loss ratio)) when it failed, "at least its load" when it passed); overloaded
  * samples are added until the median's standard error reaches goal width / 2 (at least 12);
  * the result is the goal's exceed-ratio quantile of the samples (Kaplan-Meier), on the grid,
@@ -334,7 +334,7 @@ class MlrRun {
     let bad = 0;
     for (const r of this.loads.get(k) ?? []) {
       const ok = r.passed[goal];
-      if (r.durationS >= t.durationS * (1 - 1e-9)) {
+      if (lastsAtLeast(r, t.durationS)) {
         if (ok) good += r.durationS;
         else bad += r.durationS;
       } else if (!ok) {
@@ -469,15 +469,13 @@ class MlrRun {
 
   /** Valid trials long enough to be samples of the forwarding estimate. */
   private sampleTrials(): TrialRecord[] {
-    return this.log.records.filter(
-      (r) => r.valid && r.durationS >= this.sampleDurationS * (1 - 1e-9),
-    );
+    return this.log.records.filter((r) => r.valid && lastsAtLeast(r, this.sampleDurationS));
   }
 
-  /** Samples of the forwarding estimate for goal g. */
-  private samples(g: number): GoalLoadSample[] {
+  /** Samples of the forwarding estimate for goal g (from `trials`, else all long enough). */
+  private samples(g: number, trials = this.sampleTrials()): GoalLoadSample[] {
     const lossRatio = this.goals[g].lossRatio;
-    return this.sampleTrials().map((r) => goalLoadSample(r, lossRatio, r.passed[g]));
+    return trials.map((r) => goalLoadSample(r, lossRatio, r.passed[g]));
   }
 
   /**
@@ -489,12 +487,13 @@ class MlrRun {
    */
   private checkNoise(): boolean {
     const g = this.strictestGoal;
-    const samples = this.samples(g);
+    const trials = this.sampleTrials();
+    const samples = this.samples(g, trials);
     const spread = forwardingSpread(samples)?.spread;
     if (!this.noisy) {
       this.noisy =
         (spread !== undefined && spread > this.noiseThreshold) ||
-        inverted(this.sampleTrials(), g) ||
+        inverted(trials, g) ||
         unsteady(samples, this.noiseThreshold);
     }
     if (this.noisy) {
@@ -550,7 +549,7 @@ class MlrRun {
       (r) =>
         r.valid &&
         r.passed[g] &&
-        r.durationS >= final.durationS * (1 - 1e-9) &&
+        lastsAtLeast(r, final.durationS) &&
         Math.round(this.indexOf(r.ratePps)) <= k,
     );
     if (deciding) {
@@ -653,14 +652,10 @@ class MlrRun {
     const counting = (k: number | undefined): TrialRecord[] =>
       k === undefined
         ? []
-        : (this.loads.get(k) ?? []).filter(
-            (r) => r.durationS >= t.durationS * (1 - 1e-9) || !r.passed[g],
-          );
+        : (this.loads.get(k) ?? []).filter((r) => lastsAtLeast(r, t.durationS) || !r.passed[g]);
     const lowerTrials = counting(b.lo);
     const indices = [...lowerTrials, ...counting(b.hi)].map((r) => r.index).sort((x, y) => x - y);
-    const goodLong = lowerTrials.filter(
-      (r) => r.passed[g] && r.durationS >= t.durationS * (1 - 1e-9),
-    );
+    const goodLong = lowerTrials.filter((r) => r.passed[g] && lastsAtLeast(r, t.durationS));
     return {
       lossThresholdPct: this.spec.lossThresholdsPct[g],
       ratePps: b.lo === undefined ? null : this.loadOf(b.lo),
@@ -669,6 +664,11 @@ class MlrRun {
       trialIndices: indices,
     };
   }
+}
+
+/** A trial at least `durationS` long (durations such as 5.477 s are rounded floats). */
+function lastsAtLeast(r: TrialRecord, durationS: number): boolean {
+  return r.durationS >= durationS * (1 - 1e-9);
 }
 
 /**
