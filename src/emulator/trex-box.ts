@@ -34,6 +34,8 @@ const SERVER_VERSION = "v3.08";
 const DP_CORES_PER_PORT = 1;
 const MAX_PGIDS_PER_QUERY = 1152;
 const ALL_CORES = (1n << 64n) - 1n;
+/** Rate multiplier kinds of start_traffic and update_traffic, as the real server takes them. */
+const MULTIPLIER_TYPES = ["raw", "bps", "bpsl1", "pps", "percentage"] as const;
 
 export type PortStateName = "IDLE" | "STREAMS" | "TX" | "PAUSE";
 
@@ -1018,13 +1020,7 @@ export class TrexBox {
           );
         }
         const mul = parseObject(p, "mul");
-        const type = parseChoice(mul, "type", [
-          "raw",
-          "bps",
-          "bpsl1",
-          "pps",
-          "percentage",
-        ] as const);
+        const type = parseChoice(mul, "type", MULTIPLIER_TYPES);
         const op = parseString(mul, "op");
         const value = parseNumber(mul, "value", "unsigned double");
         if (value === 0) throw parseErr("multiplier can't be zero");
@@ -1086,13 +1082,7 @@ export class TrexBox {
         const profile = this.profileOrThrow(port, parseProfile(p));
         const force = parseBool(p, "force");
         const mul = parseObject(p, "mul");
-        const type = parseChoice(mul, "type", [
-          "raw",
-          "bps",
-          "bpsl1",
-          "pps",
-          "percentage",
-        ] as const);
+        const type = parseChoice(mul, "type", MULTIPLIER_TYPES);
         const op = parseChoice(mul, "op", ["abs", "add", "sub"] as const);
         const value = parseNumber(mul, "value", "unsigned double");
         const trial = profile.trial;
