@@ -7,15 +7,12 @@
 import type { Chart, ChartConfiguration, ChartDataset, Plugin } from "chart.js";
 import { ChartJSNodeCanvas } from "chartjs-node-canvas";
 import { metricValue, NOT_AVAILABLE, outcomeFor, sizesAscending, type Metric } from "./csv.ts";
+import { FONT_FAMILY, GRID_COLOR, MUTED_COLOR, TEXT_COLOR, axisTitle } from "./chart-style.ts";
 import type { RunResult } from "./result.ts";
 
 export const CHART_WIDTH = 1200;
 export const CHART_HEIGHT = 700;
 
-const FONT_FAMILY = "'DejaVu Sans', 'Helvetica Neue', Helvetica, Arial, sans-serif";
-const TEXT_COLOR = "#222222";
-const MUTED_COLOR = "#555555";
-const GRID_COLOR = "#e3e3e3";
 const NA_COLOR = "#b3261e";
 /** Bar colours, primary threshold first: a dark blue, then lighter or contrasting hues. */
 const BAR_COLORS = ["#1f4e8c", "#e08a2c", "#5aa469", "#8e5ea2"];
@@ -260,12 +257,7 @@ export function chartConfiguration(
       },
       scales: {
         x: {
-          title: {
-            display: true,
-            text: "Frame size (bytes)",
-            color: TEXT_COLOR,
-            font: { family: FONT_FAMILY, size: 16 },
-          },
+          title: axisTitle("Frame size (bytes)"),
           ticks: { color: TEXT_COLOR, font: { family: FONT_FAMILY, size: 14 } },
           grid: { display: false },
           border: { color: "#888888" },
@@ -274,12 +266,7 @@ export function chartConfiguration(
           beginAtZero: true,
           // Head room for the value labels above the tallest bar.
           suggestedMax: maxValue > 0 ? maxValue * 1.08 : 1,
-          title: {
-            display: true,
-            text: axis.axis,
-            color: TEXT_COLOR,
-            font: { family: FONT_FAMILY, size: 16 },
-          },
+          title: axisTitle(axis.axis),
           ticks: { color: TEXT_COLOR, font: { family: FONT_FAMILY, size: 13 } },
           grid: { color: GRID_COLOR },
           border: { display: false },

@@ -7,6 +7,7 @@ import type { ChartConfiguration } from "chart.js";
 import { ChartJSNodeCanvas } from "chartjs-node-canvas";
 import { stringify } from "csv-stringify/sync";
 import { describeDifference, runDifferences } from "./compare.ts";
+import { FONT_FAMILY, GRID_COLOR, MUTED_COLOR, TEXT_COLOR, axisTitle } from "./chart-style.ts";
 import type { RunResult } from "./result.ts";
 
 export interface TrendRun {
@@ -99,10 +100,6 @@ export function trendCsv(trend: Trend): string {
 export const TREND_WIDTH = 1200;
 export const TREND_HEIGHT = 700;
 
-const FONT_FAMILY = "'DejaVu Sans', 'Helvetica Neue', Helvetica, Arial, sans-serif";
-const TEXT_COLOR = "#222222";
-const MUTED_COLOR = "#555555";
-const GRID_COLOR = "#e3e3e3";
 /** Distinct hues for up to a dozen frame sizes (Tableau-like, readable on white). */
 const LINE_COLORS = [
   "#1f77b4",
@@ -202,12 +199,7 @@ export function trendChartConfiguration(
         x: {
           // Half a step of room so the first and last runs' points are not cut by the axes.
           offset: true,
-          title: {
-            display: true,
-            text: "Run date (UTC)",
-            color: TEXT_COLOR,
-            font: { family: FONT_FAMILY, size: 16 },
-          },
+          title: axisTitle("Run date (UTC)"),
           ticks: {
             color: TEXT_COLOR,
             font: { family: FONT_FAMILY, size: 13 },
@@ -223,12 +215,7 @@ export function trendChartConfiguration(
               // Head room so that the top and bottom lines do not sit on the chart's edges.
               suggestedMin: min / 1.15,
               suggestedMax: max * 1.15,
-              title: {
-                display: true,
-                text: "Packet rate (Mpps, log scale)",
-                color: TEXT_COLOR,
-                font: { family: FONT_FAMILY, size: 16 },
-              },
+              title: axisTitle("Packet rate (Mpps, log scale)"),
               ticks: {
                 color: TEXT_COLOR,
                 font: { family: FONT_FAMILY, size: 13 },
@@ -241,12 +228,7 @@ export function trendChartConfiguration(
               type: "linear",
               beginAtZero: true,
               suggestedMax: max > 0 ? max * 1.08 : 1,
-              title: {
-                display: true,
-                text: "Packet rate (Mpps)",
-                color: TEXT_COLOR,
-                font: { family: FONT_FAMILY, size: 16 },
-              },
+              title: axisTitle("Packet rate (Mpps)"),
               ticks: { color: TEXT_COLOR, font: { family: FONT_FAMILY, size: 13 } },
               grid: { color: GRID_COLOR },
               border: { display: false },
