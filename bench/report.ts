@@ -96,6 +96,8 @@ async function sweep(thresholds: number[]): Promise<Sweep> {
         durationS: 30,
         txPackets: 30_000_000,
         rxPackets: 29_999_000,
+        elapsedS: 30,
+        offeredPps: 1e6,
         lossRatio: 1 / 30_000,
         valid: true,
         passed: thresholds.map((_, k) => k > 0),

@@ -30,6 +30,8 @@ export interface TrialEventMessage {
   durationS: number;
   txPackets: number;
   rxPackets: number;
+  elapsedS: number;
+  offeredPps: number;
   lossRatio: number;
   valid: boolean;
   invalidReason: string;

@@ -118,6 +118,8 @@ function toEventMessage(runId: string, event: RunEvent): RunEventMessage | undef
           durationS: t.durationS,
           txPackets: t.txPackets,
           rxPackets: t.rxPackets,
+          elapsedS: t.elapsedS,
+          offeredPps: t.offeredPps,
           lossRatio: t.lossRatio,
           valid: t.valid,
           invalidReason: t.invalidReason ?? "",

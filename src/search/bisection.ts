@@ -63,6 +63,7 @@ export function createBisection(options: BisectionOptions = {}): SearchAlgorithm
           ratePps: null,
           lossRatio: null,
           lineRateLimited: false,
+          generatorLimited: false,
           trialIndices: [],
         };
         if (stopReason !== undefined) {
@@ -119,6 +120,7 @@ async function searchOneThreshold(
     ratePps: passed ? confirm.ratePps : null,
     lossRatio: passed ? confirm.lossRatio : null,
     lineRateLimited: passed && okPct === 100,
+    generatorLimited: false,
     trialIndices,
   };
 }

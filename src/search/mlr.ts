@@ -644,6 +644,7 @@ class MlrRun {
         ratePps: this.loadOf(k),
         lossRatio: deciding.lossRatio,
         lineRateLimited: k === 0,
+        generatorLimited: false,
         trialIndices: [...new Set([...sampleIndices, deciding.index])].sort((x, y) => x - y),
       };
     }
@@ -661,6 +662,7 @@ class MlrRun {
       ratePps: b.lo === undefined ? null : this.loadOf(b.lo),
       lossRatio: goodLong.length === 0 ? null : Math.max(...goodLong.map((r) => r.lossRatio)),
       lineRateLimited: b.lo === 0,
+      generatorLimited: false,
       trialIndices: indices,
     };
   }

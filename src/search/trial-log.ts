@@ -87,6 +87,8 @@ export class TrialLog {
         durationS,
         txPackets: outcome.txPackets,
         rxPackets: outcome.rxPackets,
+        elapsedS: outcome.elapsedS ?? durationS,
+        offeredPps: outcome.offeredPps ?? outcome.txPackets / durationS,
         lossRatio,
         valid,
         ...(valid ? {} : { invalidReason: invalidReason ?? "invalid trial" }),

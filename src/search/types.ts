@@ -15,6 +15,13 @@ export interface TrialOutcome {
   valid: boolean;
   invalidReason?: string;
   latencyUs?: { min: number; avg: number; max: number };
+  /**
+   * Time the port really transmitted, s, by the server's clock (a real TRex that cannot keep
+   * up sends rate x duration packets over a longer time). Absent: the requested duration.
+   */
+  elapsedS?: number;
+  /** Rate the generator really offered per direction: tx / elapsed. Absent: tx / duration. */
+  offeredPps?: number;
 }
 
 /** Runs one trial at `ratePps` (total offered rate of the direction) for `durationS`. */
@@ -26,6 +33,10 @@ export interface TrialRecord {
   durationS: number;
   txPackets: number;
   rxPackets: number;
+  /** Time the port really transmitted, s (see TrialOutcome.elapsedS). */
+  elapsedS: number;
+  /** Rate the generator really offered per direction, pps (see TrialOutcome.offeredPps). */
+  offeredPps: number;
   lossRatio: number;
   valid: boolean;
   invalidReason?: string;
@@ -52,6 +63,12 @@ export interface ThresholdResult {
   lossRatio: number | null;
   /** True when the result is the line rate itself: the DUT may be faster than the link. */
   lineRateLimited: boolean;
+  /**
+   * True when the result is the most the traffic generator could send (its trials fell short
+   * of the requested rate): the DUT may be faster than the generator. The rate is then the
+   * rate the generator achieved, never the one asked for.
+   */
+  generatorLimited: boolean;
   /** Indices into the search's trial list that establish this result. */
   trialIndices: number[];
 }

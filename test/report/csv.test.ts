@@ -187,6 +187,8 @@ describe("trials.csv rows", () => {
     durationS: 30,
     txPackets: 223_214_286,
     rxPackets: 223_214_000,
+    elapsedS: 30,
+    offeredPps: 7_440_476.2,
     lossRatio: 286 / 223_214_286,
     valid: true,
     passed: [false, true],

@@ -29,6 +29,8 @@ function trial(index: number, over: Partial<TrialRecord> = {}): TrialRecord {
     durationS: 1,
     txPackets: 1_000_000,
     rxPackets: 1_000_000,
+    elapsedS: 1,
+    offeredPps: 1_000_000,
     lossRatio: 0,
     valid: true,
     passed: [true, true],

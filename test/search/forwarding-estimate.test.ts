@@ -17,6 +17,8 @@ function trial(ratePps: number, durationS: number, rxPackets: number, index = 0)
     durationS,
     txPackets,
     rxPackets,
+    elapsedS: durationS,
+    offeredPps: txPackets / durationS,
     lossRatio,
     valid: true,
     passed: [lossRatio <= 1e-4],
