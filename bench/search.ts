@@ -14,7 +14,7 @@ import { DUT_PRESETS, DutModel, capacityPps } from "../src/emulator/dut-model.ts
 import type { DutPresetName } from "../src/emulator/dut-model.ts";
 import { DEFAULT_FRAME_SIZES, lineRatePps } from "../src/rate/line-rate.ts";
 import { bisection } from "../src/search/bisection.ts";
-import { groundTruthPps, modelTrialFn, relativeError } from "../src/search/model-check.ts";
+import { groundTruthPps, modelTrialFn, relativeError } from "./support/model-check.ts";
 import { createMlrSearch, mlrSearch } from "../src/search/mlr.ts";
 import type { SearchAlgorithm, SearchResult } from "../src/search/types.ts";
 import { writeReportSection } from "./report-file.ts";

@@ -1,7 +1,7 @@
 import { DUT_PRESETS, DutModel } from "../../src/emulator/dut-model.ts";
 import type { DutParams, DutPresetName } from "../../src/emulator/dut-model.ts";
 import { lineRatePps } from "../../src/rate/line-rate.ts";
-import { modelTrialFn } from "../../src/search/model-check.ts";
+import { modelTrialFn } from "../../bench/support/model-check.ts";
 import type { SearchAlgorithm, SearchResult, SearchSpec, TrialFn } from "../../src/search/types.ts";
 
 export const NDR_PCT = 0.01;

@@ -4,7 +4,7 @@ import type { DutParams } from "../../src/emulator/dut-model.ts";
 import { DEFAULT_FRAME_SIZES, lineRatePps } from "../../src/rate/line-rate.ts";
 import { getSearchAlgorithm, searchAlgorithms } from "../../src/search/index.ts";
 import { createMlrSearch, mlrSearch, targetDurations } from "../../src/search/mlr.ts";
-import { groundTruthPps } from "../../src/search/model-check.ts";
+import { groundTruthPps } from "../../bench/support/model-check.ts";
 import type { SearchResult, TrialFn } from "../../src/search/types.ts";
 import { NDR_PCT, PDR_PCT, searchModel } from "./helpers.ts";
 
