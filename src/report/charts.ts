@@ -5,9 +5,15 @@
  * server-side canvas, on a white background so that they can be pasted into a report as is.
  */
 import type { Chart, ChartConfiguration, ChartDataset, Plugin } from "chart.js";
-import { ChartJSNodeCanvas } from "chartjs-node-canvas";
 import { metricValue, NOT_AVAILABLE, outcomeFor, sizesAscending, type Metric } from "./csv.ts";
-import { FONT_FAMILY, GRID_COLOR, MUTED_COLOR, TEXT_COLOR, axisTitle } from "./chart-style.ts";
+import {
+  FONT_FAMILY,
+  GRID_COLOR,
+  MUTED_COLOR,
+  TEXT_COLOR,
+  axisTitle,
+  renderPng,
+} from "./chart-style.ts";
 import type { RunResult } from "./result.ts";
 
 export const CHART_WIDTH = 1200;
@@ -277,22 +283,7 @@ export function chartConfiguration(
   };
 }
 
-let canvas: ChartJSNodeCanvas | undefined;
-
-/** One renderer per process: creating it loads Chart.js afresh, which is the slow part. */
-function renderer(): ChartJSNodeCanvas {
-  canvas ??= new ChartJSNodeCanvas({
-    width: CHART_WIDTH,
-    height: CHART_HEIGHT,
-    backgroundColour: "#ffffff",
-  });
-  return canvas;
-}
-
 /** Renders one chart of a result as a PNG. */
 export function renderChart(metric: Metric, result: RunResult): Buffer {
-  const config = chartConfiguration(metric, result);
-  return renderer().renderToBufferSync(
-    config as unknown as Parameters<ChartJSNodeCanvas["renderToBufferSync"]>[0],
-  );
+  return renderPng(chartConfiguration(metric, result), CHART_WIDTH, CHART_HEIGHT);
 }

@@ -4,10 +4,16 @@
  * measured the same thing: same profile, same primary threshold, same port speed.
  */
 import type { ChartConfiguration } from "chart.js";
-import { ChartJSNodeCanvas } from "chartjs-node-canvas";
 import { stringify } from "csv-stringify/sync";
 import { describeDifference, runDifferences } from "./compare.ts";
-import { FONT_FAMILY, GRID_COLOR, MUTED_COLOR, TEXT_COLOR, axisTitle } from "./chart-style.ts";
+import {
+  FONT_FAMILY,
+  GRID_COLOR,
+  MUTED_COLOR,
+  TEXT_COLOR,
+  axisTitle,
+  renderPng,
+} from "./chart-style.ts";
 import type { RunResult } from "./result.ts";
 
 export interface TrendRun {
@@ -238,17 +244,7 @@ export function trendChartConfiguration(
   };
 }
 
-let canvas: ChartJSNodeCanvas | undefined;
-
 /** The trend chart as a PNG, on a white background. */
 export function renderTrendChart(trend: Trend): Buffer {
-  canvas ??= new ChartJSNodeCanvas({
-    width: TREND_WIDTH,
-    height: TREND_HEIGHT,
-    backgroundColour: "#ffffff",
-  });
-  const config = trendChartConfiguration(trend);
-  return canvas.renderToBufferSync(
-    config as unknown as Parameters<ChartJSNodeCanvas["renderToBufferSync"]>[0],
-  );
+  return renderPng(trendChartConfiguration(trend), TREND_WIDTH, TREND_HEIGHT);
 }

@@ -1,4 +1,4 @@
-import { createCanvas, loadImage } from "canvas";
+import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { describe, expect, it } from "vitest";
 import {
   CHART_HEIGHT,
@@ -40,6 +40,17 @@ function countColour(data: Uint8ClampedArray, [r, g, b]: [number, number, number
   return n;
 }
 
+/** Bar pixels (primary threshold's blue) in each column of the image. */
+function blueByColumn(data: Uint8ClampedArray): number[] {
+  const counts = new Array<number>(CHART_WIDTH).fill(0);
+  for (let i = 0; i < data.length; i += 4) {
+    const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+    if (Math.abs(r - 0x1f) + Math.abs(g - 0x4e) + Math.abs(b - 0x8c) < 30)
+      counts[(i / 4) % CHART_WIDTH]++;
+  }
+  return counts;
+}
+
 const NA_RED: [number, number, number] = [0xb3, 0x26, 0x1e];
 const NDR_BLUE: [number, number, number] = [0x1f, 0x4e, 0x8c];
 const PDR_ORANGE: [number, number, number] = [0xe0, 0x8a, 0x2c];
@@ -73,6 +84,35 @@ describe("renderChart", () => {
     result.sizes[3].results = result.sizes[3].results.slice(0, 1);
     const data = await pixels(renderChart("Mpps", result));
     expect(countColour(data, NA_RED)).toBeGreaterThan(20);
+  });
+
+  it("draws the measured values: halving one size's result shortens its bar in the pixels", async () => {
+    const full = sweepResult();
+    const halved = sweepResult();
+    const at = halved.sizes.findIndex((s) => s.frameSize === 1518);
+    const r = halved.sizes[at].results[0];
+    halved.sizes[at].results[0] = {
+      ...r,
+      ratePps: r.ratePps / 2,
+      l1Bps: r.l1Bps / 2,
+      l2Bps: r.l2Bps / 2,
+    };
+    const [a, b] = [renderChart("L1Gbps", full), renderChart("L1Gbps", halved)];
+    expect(a.equals(b)).toBe(false);
+    const [pa, pb] = [await pixels(a), await pixels(b)];
+    // Only the 1518 B bar changed (7th of 11 categories), and it is about half as tall.
+    const [ca, cb] = [blueByColumn(pa), blueByColumn(pb)];
+    const changed = ca.flatMap((n, x) => (n !== cb[x] ? [x] : []));
+    expect(changed.length).toBeGreaterThan(20);
+    const category = (x: number) => Math.floor(((x - 100) / (CHART_WIDTH - 130)) * SWEEP.length);
+    expect(new Set(changed.map(category))).toEqual(new Set([SWEEP.indexOf(1518)]));
+    const heightRatio = changed.reduce((sum, x) => sum + cb[x] / ca[x], 0) / changed.length;
+    expect(heightRatio).toBeGreaterThan(0.4);
+    expect(heightRatio).toBeLessThan(0.6);
+    // The same result twice gives the same pixels.
+    expect(
+      Buffer.from(await pixels(renderChart("L1Gbps", sweepResult()))).equals(Buffer.from(pa)),
+    ).toBe(true);
   });
 
   it("renders a run with every size N/A (nothing to scale the bars by)", () => {
