@@ -5,6 +5,7 @@
  */
 import { randomInt } from "node:crypto";
 import { hostname } from "node:os";
+import { ModelClock } from "./clock.ts";
 import { DutModel, capacityPps, modelLineRatePps, type DutParams } from "./dut-model.ts";
 import { memberMeta, type JsonObject, type JsonValue } from "./json-text.ts";
 import {
@@ -74,15 +75,16 @@ interface Counters {
 interface Trial {
   streams: Array<{ def: StreamDef; ratePps: number; endS: number }>;
   factor: number;
-  offeredPps: number;
-  effectivePps: number;
+  /** The rate the port really sends at, all streams: min(offered, line). */
+  sendPps: number;
   frameSize: number;
   allContinuous: boolean;
   /** Modelled length, Infinity when it runs until stopped. */
   durationS: number;
-  startMs: number;
-  pausedMs: number;
-  pausedAt: number | null;
+  /** Model seconds (clock.ts) at the start, spent paused, and of the pause under way. */
+  startS: number;
+  pausedS: number;
+  pausedAtS: number | null;
   /** Modelled seconds already committed by earlier segments (update_traffic). */
   doneS: number;
 }
@@ -190,10 +192,12 @@ export class TrexBox {
   private readonly pgids = new Map<number, PgidCounters>();
   private pgidVersion = 0;
   private readonly now: () => number;
+  private readonly clock: ModelClock;
   private readonly handlers: Record<string, Handler>;
 
   constructor(private readonly opts: TrexBoxOptions) {
     this.now = opts.now ?? (() => performance.now());
+    this.clock = new ModelClock(opts.timeScale, this.now);
     this.ports = Array.from({ length: opts.ports }, (_, id) => ({
       id,
       speedGbps: opts.dut.speedGbps,
@@ -231,7 +235,10 @@ export class TrexBox {
 
   /** Runs one method: api_h, ownership and params checks, then the handler. */
   call(method: string, params: JsonValue | undefined): JsonValue {
-    this.advance();
+    // Starting one port does not look at the others: at time scale 0 their trials stay
+    // under way, so ports started one after the other start at the same model time.
+    if (method === "start_traffic") this.advance(this.portIfValid(params));
+    else this.advance();
     if (!NO_API.has(method)) {
       const h = parseString(params, "api_h");
       if (h !== this.apiHandle) {
@@ -254,14 +261,27 @@ export class TrexBox {
     return this.handlers[method](params);
   }
 
-  /** Ends every trial whose modelled time is up (queues events 14 and 4). */
-  advance(): void {
-    const now = this.now();
-    for (const port of this.ports) {
+  /**
+   * Ends every trial (of `only`, when given) whose modelled time is up, queueing events 14
+   * and 4. At time scale 0 every trial with an end is up: the clock first moves to the end.
+   */
+  advance(only?: Port): void {
+    const ports = only ? [only] : this.ports;
+    const ending = (trial: Trial | null): trial is Trial =>
+      trial !== null && trial.pausedAtS === null && Number.isFinite(trial.durationS);
+    if (this.clock.frozen) {
+      for (const port of ports) {
+        for (const { trial } of port.profiles.values()) {
+          if (ending(trial)) this.clock.reach(trialEndS(trial));
+        }
+      }
+    }
+    const now = this.clock.nowS();
+    for (const port of ports) {
       for (const profile of port.profiles.values()) {
         const trial = profile.trial;
-        if (!trial || trial.pausedAt !== null || !Number.isFinite(trial.durationS)) continue;
-        if (this.elapsedS(trial, now) >= trial.durationS) {
+        if (!ending(trial)) continue;
+        if (now >= trialEndS(trial)) {
           this.finishTrial(port, profile, trial.durationS);
           this.queueEvent(14, { port_id: port.id, profile_id: profile.id });
           if (!this.isTransmitting(port)) this.queueEvent(4, { port_id: port.id });
@@ -274,13 +294,18 @@ export class TrexBox {
   stopAll(): void {
     for (const port of this.ports) {
       for (const profile of port.profiles.values()) {
-        if (profile.trial)
-          this.finishTrial(port, profile, this.elapsedS(profile.trial, this.now()));
+        if (profile.trial) this.finishTrial(port, profile, this.elapsedS(profile.trial));
       }
     }
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** The port a request names, or undefined when its port_id is not a valid one. */
+  private portIfValid(params: JsonValue | undefined): Port | undefined {
+    const id = typeof params === "object" && params !== null ? Reflect.get(params, "port_id") : 0;
+    return typeof id === "number" ? this.ports[id] : undefined;
+  }
 
   private parsePort(params: JsonValue | undefined): Port {
     const id = parseNumber(params, "port_id", "byte");
@@ -296,7 +321,7 @@ export class TrexBox {
   }
 
   private profileState(profile: Profile): PortStateName {
-    if (profile.trial) return profile.trial.pausedAt !== null ? "PAUSE" : "TX";
+    if (profile.trial) return profile.trial.pausedAtS !== null ? "PAUSE" : "TX";
     return profile.streams.size > 0 ? "STREAMS" : "IDLE";
   }
 
@@ -345,11 +370,11 @@ export class TrexBox {
     this.sessions.set(sessionId, { events: [], seq: 0, lastPollMs: this.now(), reader });
   }
 
-  private elapsedS(trial: Trial, now: number): number {
-    // At time scale 0 a trial with an end is over at once; one without stays at 0 s.
-    if (this.opts.timeScale === 0) return Number.isFinite(trial.durationS) ? trial.durationS : 0;
-    const end = trial.pausedAt ?? now;
-    return Math.max(0, (end - trial.startMs - trial.pausedMs) / (this.opts.timeScale * 1000));
+  /** Modelled seconds a trial has transmitted so far (by the model clock, pauses left out). */
+  private elapsedS(trial: Trial): number {
+    const end = trial.pausedAtS ?? this.clock.nowS();
+    if (Number.isFinite(trial.durationS) && end >= trialEndS(trial)) return trial.durationS;
+    return Math.max(0, end - trial.startS - trial.pausedS);
   }
 
   /** Packets a stream has sent by modelled time t of its segment. */
@@ -375,13 +400,13 @@ export class TrexBox {
     const trial = profile.trial!;
     const t = Math.min(tRaw, trial.durationS);
     const line = modelLineRatePps(this.opts.dut, trial.frameSize);
-    const rEff = Math.min(trial.offeredPps, line);
+    const rEff = Math.min(trial.sendPps, line);
     const perStream = trial.streams.map((s) => this.streamPackets(s, t));
     const sent = perStream.reduce((a, b) => a + b, 0);
     // All-continuous profiles are exactly the model's trial; others run it at their mean rate.
     const durationS = trial.allContinuous ? t : rEff > 0 ? sent / rEff : 0;
     const outcome = port.dut.trial({
-      ratePps: trial.offeredPps,
+      ratePps: trial.sendPps,
       durationS,
       frameSize: trial.frameSize,
     });
@@ -461,16 +486,15 @@ export class TrexBox {
     port: Port,
   ): Counters & { txPps: number; txBps: number; rxPps: number; rxBps: number } {
     const c = { ...port.counters, txPps: 0, txBps: 0, rxPps: 0, rxBps: 0 };
-    const now = this.now();
     const add = (from: Port, into: "tx" | "rx"): void => {
       for (const profile of from.profiles.values()) {
         const trial = profile.trial;
         if (!trial) continue;
-        const t = Math.min(this.elapsedS(trial, now), trial.durationS);
+        const t = Math.min(this.elapsedS(trial), trial.durationS);
         if (!Number.isFinite(t)) continue;
         const cap = capacityPps(this.opts.dut, trial.frameSize);
         const line = modelLineRatePps(this.opts.dut, trial.frameSize);
-        const rEff = Math.min(trial.offeredPps, line);
+        const rEff = Math.min(trial.sendPps, line);
         const perStream = trial.streams.map((s) => Math.round(this.streamPackets(s, t)));
         const sent = perStream.reduce((a, b) => a + b, 0);
         const forwarded = Math.min(sent, Math.floor(cap * t) + this.opts.dut.bufferPackets);
@@ -484,7 +508,7 @@ export class TrexBox {
             c.ibytes += rx[i] * s.def.frameSize;
           }
         });
-        if (trial.pausedAt === null) {
+        if (trial.pausedAtS === null) {
           if (into === "tx") {
             c.txPps += rEff;
             c.txBps += rEff * trial.frameSize * 8;
@@ -575,14 +599,13 @@ export class TrexBox {
     profile.trial = {
       streams: trialStreams,
       factor,
-      offeredPps,
-      effectivePps: Math.min(offeredPps, line),
+      sendPps: Math.min(offeredPps, line),
       frameSize,
       allContinuous,
       durationS: Math.min(limit, lastEnd),
-      startMs: this.now(),
-      pausedMs: 0,
-      pausedAt: null,
+      startS: this.clock.nowS(),
+      pausedS: 0,
+      pausedAtS: null,
       doneS: 0,
     };
     this.scheduleEnd(profile.trial);
@@ -590,9 +613,10 @@ export class TrexBox {
   }
 
   private scheduleEnd(trial: Trial): void {
-    if (!Number.isFinite(trial.durationS) || trial.pausedAt !== null) return;
-    const at = trial.startMs + trial.pausedMs + trial.durationS * this.opts.timeScale * 1000;
-    this.opts.schedule?.(at);
+    if (!Number.isFinite(trial.durationS) || trial.pausedAtS !== null) return;
+    // At time scale 0 a trial ends when someone looks; there is no real time to wait for.
+    if (this.clock.frozen) return;
+    this.opts.schedule?.(this.clock.realMsAt(trialEndS(trial)));
   }
 
   // ---------------------------------------------------------------- methods
@@ -636,7 +660,7 @@ export class TrexBox {
         built_by: "autotrex-emulator",
         mode: "STL",
       }),
-      ping: () => ({ ts: this.now() / 1000 }),
+      ping: () => ({ ts: this.clock.nowS() }),
       get_supported_cmds: () => this.methods,
       publish_now: (p) => {
         parseNumber(p, "key", "uint32");
@@ -1025,7 +1049,7 @@ export class TrexBox {
         const value = parseNumber(mul, "value", "unsigned double");
         if (value === 0) throw parseErr("multiplier can't be zero");
         if (op !== "abs") throw parseErr("start message can only specify absolute speed rate");
-        const ts = this.now() / 1000;
+        const ts = this.clock.nowS();
         const profile = port.profiles.get(profileId);
         if (!profile) throw executeErr(`profile_id ${profileId} does not exists`);
         if (this.profileState(profile) !== "STREAMS") throw this.stateError("start", profile);
@@ -1044,7 +1068,7 @@ export class TrexBox {
           throw executeErr(`profile_id ${profileId} does not exists`);
         for (const profile of targets) {
           if (!profile?.trial) continue;
-          this.finishTrial(port, profile, this.elapsedS(profile.trial, this.now()));
+          this.finishTrial(port, profile, this.elapsedS(profile.trial));
           this.queueEvent(11, { port_id: port.id, profile_id: profile.id });
           if (!this.isTransmitting(port)) this.queueEvent(1, { port_id: port.id });
         }
@@ -1054,14 +1078,14 @@ export class TrexBox {
         const port = this.parsePort(p);
         const profile = this.profileOrThrow(port, parseProfile(p));
         const trial = profile.trial;
-        if (!trial || trial.pausedAt !== null) throw this.stateError("pause", profile);
+        if (!trial || trial.pausedAtS !== null) throw this.stateError("pause", profile);
         if (!trial.allContinuous) {
           throw executeErr(" pause is supported when all streams are in continues mode ");
         }
         if (Number.isFinite(trial.durationS)) {
           throw executeErr(" pause is supported when duration is not enable is start command ");
         }
-        trial.pausedAt = this.now();
+        trial.pausedAtS = this.clock.nowS();
         this.queueEvent(12, { port_id: port.id, profile_id: profile.id });
         this.queueEvent(2, { port_id: port.id });
         return {};
@@ -1070,9 +1094,9 @@ export class TrexBox {
         const port = this.parsePort(p);
         const profile = this.profileOrThrow(port, parseProfile(p));
         const trial = profile.trial;
-        if (!trial || trial.pausedAt === null) throw this.stateError("resume", profile);
-        trial.pausedMs += this.now() - trial.pausedAt;
-        trial.pausedAt = null;
+        if (!trial || trial.pausedAtS === null) throw this.stateError("resume", profile);
+        trial.pausedS += this.clock.nowS() - trial.pausedAtS;
+        trial.pausedAtS = null;
         this.queueEvent(13, { port_id: port.id, profile_id: profile.id });
         this.queueEvent(3, { port_id: port.id });
         return {};
@@ -1091,20 +1115,20 @@ export class TrexBox {
           throw executeErr("the autotrex emulator supports only absolute rates in update_traffic");
         }
         // Commit what was sent so far, then continue the same trial at the new rate.
-        const now = this.now();
-        const done = Math.min(this.elapsedS(trial, now), trial.durationS);
+        const now = this.clock.nowS();
+        const done = Math.min(this.elapsedS(trial), trial.durationS);
         const remaining = trial.durationS - done;
-        const paused = trial.pausedAt !== null;
+        const paused = trial.pausedAtS !== null;
         this.finishTrial(port, profile, done, true);
         profile.trial = null;
         try {
           const factor = this.startTrial(port, profile, type, value, remaining, force);
-          if (paused) profile.trial!.pausedAt = now;
+          if (paused) profile.trial!.pausedAtS = now;
           return { multiplier: factor };
         } catch (err) {
           // Refused: the old rate goes on for the rest of the trial.
-          Object.assign(trial, { startMs: now, pausedMs: 0, durationS: remaining });
-          if (paused) trial.pausedAt = now;
+          Object.assign(trial, { startS: now, pausedS: 0, durationS: remaining });
+          if (paused) trial.pausedAtS = now;
           profile.trial = trial;
           this.scheduleEnd(trial);
           throw err;
@@ -1199,6 +1223,11 @@ export class TrexBox {
     const any = Object.keys(ver).length > 0;
     return { flow_stats: any ? flow : null, latency: lat, ver_id: any ? ver : null };
   }
+}
+
+/** Model time at which a trial with an end is over. */
+function trialEndS(trial: Trial): number {
+  return trial.startS + trial.pausedS + trial.durationS;
 }
 
 /** TRex's latency histogram buckets: 10 µs steps below 100, then decades. */
