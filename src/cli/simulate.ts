@@ -46,7 +46,11 @@ function intOption(name: string, min: number, max: number) {
 export async function simulate(path: string, opts: SimulateOptions): Promise<number> {
   let loaded;
   try {
-    loaded = await loadProfile(path);
+    loaded = await loadProfile(path, {
+      frameSizes: [opts.size],
+      encapOverhead: opts.encapOverhead,
+      ports: [{ portId: 0, direction: "forward" }],
+    });
   } catch (err) {
     if (err instanceof ProfileError) throw new CliError(err.message, ExitCode.usage);
     throw err;

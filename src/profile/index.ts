@@ -13,4 +13,12 @@ export {
   type FlowStats,
   type ResolvedStream,
 } from "./profile.ts";
-export { loadProfile, type LoadedProfile } from "./loader.ts";
+export {
+  DEFAULT_PROFILE_TIMEOUT_S,
+  loadProfile,
+  ProfileInterruptedError,
+  runPlan,
+  type LoadedProfile,
+  type LoadProfileOptions,
+  type ProfilePlan,
+} from "./loader.ts";

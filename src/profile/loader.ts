@@ -1,19 +1,33 @@
 /**
- * Loads a .ts/.js profile from anywhere on disk at run time. The TypeScript is compiled on
- * import by tsx (the CLI registers it) or by vitest; `import ... from "autotrex"` resolves
- * through src/profile/resolve-hook.js (CLI) or the vitest alias.
+ * Loads a .ts/.js profile from anywhere on disk at run time. The profile's code runs in a
+ * worker thread (worker.ts), never on the main thread: a profile stuck at import or in
+ * streams() (an endless synchronous loop) cannot stop Ctrl-C from working, and the time limit
+ * ends it with a line naming the file. The worker resolves the streams for every frame size
+ * and port the caller will ask for (the plan) and posts them back as plain data;
+ * resolveStreams() then answers from them, so callers use the loaded profile as before.
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { FrameTooSmallError } from "../packet/index.ts";
 import {
-  checkDefinition,
-  isProfile,
-  locate,
   ProfileError,
+  setPreparedStreams,
   setProfileOrigin,
+  StreamFrameTooSmallError,
+  type ProfileContext,
   type ProfileDefinition,
+  type ResolvedStream,
 } from "./profile.ts";
+import type {
+  PreparedEntry,
+  ProfilePlan,
+  SerializedError,
+  WorkerInput,
+  WorkerMessage,
+} from "./worker.ts";
+
+export type { ProfilePlan };
 
 export interface LoadedProfile {
   /** File name without extension: "tcp_1pkt". */
@@ -24,10 +38,76 @@ export interface LoadedProfile {
   profile: ProfileDefinition;
 }
 
-const PROFILE_QUERY = "autotrex-profile";
-const EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
+/** How long a profile may take to import and build its streams for every size (`--profile-timeout`). */
+export const DEFAULT_PROFILE_TIMEOUT_S = 20;
 
-export async function loadProfile(path: string): Promise<LoadedProfile> {
+export interface LoadProfileOptions extends ProfilePlan {
+  /** Default DEFAULT_PROFILE_TIMEOUT_S. */
+  timeoutS?: number;
+  /** Aborting ends the profile's worker at once: loadProfile rejects with ProfileInterruptedError. */
+  signal?: AbortSignal;
+}
+
+/** Loading was interrupted (Ctrl-C / SIGTERM / a cancelled run). */
+export class ProfileInterruptedError extends Error {
+  constructor(file: string) {
+    super(`${file}: loading the profile was interrupted`);
+    this.name = "ProfileInterruptedError";
+  }
+}
+
+const EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
+const WORKER_ENTRY = new URL("./worker-entry.js", import.meta.url);
+
+/** The plan of a run: its sizes, overhead, and the ports that send (both with --bidirectional). */
+export function runPlan(opts: {
+  sizes: readonly number[];
+  encapOverhead: number;
+  txPort: number;
+  rxPort: number;
+  bidirectional: boolean;
+}): ProfilePlan {
+  return {
+    frameSizes: opts.sizes,
+    encapOverhead: opts.encapOverhead,
+    ports: [
+      { portId: opts.txPort, direction: "forward" },
+      ...(opts.bidirectional ? [{ portId: opts.rxPort, direction: "reverse" as const }] : []),
+    ],
+  };
+}
+
+/**
+ * Loads the profile at `path` and resolves its streams for the plan in `options` (default: the
+ * profile's own frame sizes or the default sweep, no overhead, port 0 forward and port 1
+ * reverse). resolveStreams() on the result throws a ProfileError for a context outside the plan.
+ */
+export async function loadProfile(
+  path: string,
+  options: LoadProfileOptions = {},
+): Promise<LoadedProfile> {
+  const abs = checkFile(path);
+  const { timeoutS = DEFAULT_PROFILE_TIMEOUT_S, signal, ...plan } = options;
+  const done = await runWorker({ path: abs, plan }, timeoutS, signal);
+  const profile: ProfileDefinition = Object.freeze({
+    description: done.description,
+    ...(done.frameSizes ? { frameSizes: done.frameSizes } : {}),
+    ...(done.mix === undefined ? {} : { mix: done.mix }),
+    streams: () => {
+      throw new ProfileError("the profile's streams are resolved by the loader", { file: abs });
+    },
+  });
+  setProfileOrigin(profile, abs);
+  setPreparedStreams(profile, preparedLookup(done.entries, done.mix === true, abs));
+  return {
+    name: basename(abs, extname(abs)),
+    description: done.description.trim(),
+    path: abs,
+    profile,
+  };
+}
+
+function checkFile(path: string): string {
   const abs = resolve(path);
   if (!existsSync(abs)) throw new ProfileError("no such profile file", { file: abs });
   if (!statSync(abs).isFile()) throw new ProfileError("not a file", { file: abs });
@@ -35,68 +115,93 @@ export async function loadProfile(path: string): Promise<LoadedProfile> {
   if (!EXTENSIONS.has(ext))
     throw new ProfileError(
       `not a profile: expected a .ts or .js file, got "${ext || "no extension"}"`,
-      {
-        file: abs,
-      },
-    );
-
-  let mod: Record<string, unknown>;
-  try {
-    // The marker query lets the CLI's resolve hook load the profile as an ES module wherever
-    // it lives (resolve-hook.js); elsewhere (vitest) it is ignored.
-    const url = `${pathToFileURL(abs).href}?${PROFILE_QUERY}`;
-    mod = (await import(url)) as Record<string, unknown>;
-  } catch (err) {
-    throw importError(err, abs);
-  }
-  const exported = mod.default;
-  if (exported === undefined)
-    throw new ProfileError(
-      "not a profile: no default export (write `export default defineProfile({ description, streams })`)",
       { file: abs },
     );
-  let profile: ProfileDefinition;
-  try {
-    profile = isProfile(exported) ? exported : checkDefinition(exported);
-  } catch (err) {
-    throw new ProfileError(`not a profile: ${(err as Error).message}`, { file: abs });
-  }
-  setProfileOrigin(profile, abs);
-  return {
-    name: basename(abs, ext),
-    description: profile.description.trim(),
-    path: abs,
-    profile,
+  return abs;
+}
+
+function keyOf(ctx: ProfileContext, mix: boolean): string {
+  // A mix ignores the frame size it is called with: one entry serves them all.
+  return `${mix ? "mix" : ctx.frameSize}/${ctx.encapOverhead}/${ctx.portId}/${ctx.direction}`;
+}
+
+function preparedLookup(
+  entries: PreparedEntry[],
+  mix: boolean,
+  file: string,
+): (ctx: ProfileContext) => ResolvedStream[] {
+  const byKey = new Map(entries.map((e) => [keyOf(e.ctx, mix), e]));
+  return (ctx) => {
+    const entry = byKey.get(keyOf(ctx, mix));
+    if (!entry)
+      throw new ProfileError(
+        `no streams prepared for frame size ${ctx.frameSize} B, overhead ${ctx.encapOverhead} B, port ${ctx.portId} ${ctx.direction} (not in loadProfile's plan)`,
+        { file },
+      );
+    if (entry.error) throw deserializeError(entry.error);
+    // Structured cloning turns Buffers into Uint8Arrays.
+    return entry.streams!.map((s) => ({
+      ...s,
+      packet: Buffer.from(s.packet.buffer, s.packet.byteOffset, s.packet.byteLength),
+    }));
   };
 }
 
-/** A profile that does not compile or throws at import: name the file and, if known, the line. */
-function importError(err: unknown, abs: string): ProfileError {
-  const e = err instanceof Error ? err : new Error(String(err));
-  const where = locate(e, abs);
-  const syntax =
-    e.name === "SyntaxError" ||
-    /Transform failed|Expected|Unexpected|ERROR:/.test(e.message) ||
-    (e as { plugin?: unknown }).plugin !== undefined;
-  // Bundler messages repeat the path and location; keep the first meaningful line.
-  const first = firstMeaningfulLine(e.message, abs);
-  return new ProfileError(`${syntax ? "syntax error" : "failed to load"}: ${first}`, {
-    file: abs,
-    ...where,
-  });
+function deserializeError(e: SerializedError): Error {
+  if (e.kind === "too-small") {
+    const cause = new FrameTooSmallError(e.headerBytes, e.availableBytes);
+    return new StreamFrameTooSmallError(e.frameSize, e.encapOverhead, e.stream, cause);
+  }
+  const err = new ProfileError("", { file: e.file, line: e.line, column: e.column });
+  err.message = e.message; // already carries "file:line:column: "
+  return err;
 }
 
-function firstMeaningfulLine(message: string, abs: string): string {
-  const lines = message
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l !== "" && !/^Transform failed with \d+ error/.test(l));
-  const line = lines[0] ?? "unknown error";
-  // "/abs/file.ts:3:7: ERROR: Expected ..." → "Expected ..."
-  return line
-    .replace(
-      new RegExp(`^(file://)?${abs.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(:\\d+)*:?\\s*`),
-      "",
-    )
-    .replace(/^ERROR:\s*/, "");
+type Done = Extract<WorkerMessage, { type: "done" }>;
+
+/** Runs worker.ts on `input`; ends it on time-out or abort, whatever the profile is doing. */
+function runWorker(input: WorkerInput, timeoutS: number, signal?: AbortSignal): Promise<Done> {
+  const file = input.path;
+  if (signal?.aborted) return Promise.reject(new ProfileInterruptedError(file));
+  return new Promise((resolveDone, reject) => {
+    const worker = new Worker(WORKER_ENTRY, { workerData: input });
+    let phase = "at import";
+    let settled = false;
+    const finish = (outcome: Done | Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      // Whatever the profile left running (timers, a loop) ends with its thread.
+      void worker.terminate();
+      if (outcome instanceof Error) reject(outcome);
+      else resolveDone(outcome);
+    };
+    const onAbort = (): void => finish(new ProfileInterruptedError(file));
+    const timer = setTimeout(() => {
+      finish(
+        new ProfileError(
+          `the profile did not load within ${timeoutS} s (stuck ${phase}; --profile-timeout S changes the limit)`,
+          { file },
+        ),
+      );
+    }, timeoutS * 1000);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "phase") phase = message.phase;
+      else if (message.type === "done") finish(message);
+      else finish(deserializeError(message.error));
+    });
+    worker.on("error", (err) =>
+      finish(new ProfileError(`failed to load: ${err.message.split("\n")[0]}`, { file })),
+    );
+    worker.on("exit", (code) =>
+      finish(
+        new ProfileError(
+          `the profile ended its thread (exit status ${code}) ${phase}, before its streams were built`,
+          { file },
+        ),
+      ),
+    );
+  });
 }

@@ -182,12 +182,24 @@ export function profileOrigin(profile: object): string | undefined {
   return origins.get(profile);
 }
 
+/** Streams the loader resolved ahead of time in a worker: resolveStreams answers from them. */
+const prepared = new WeakMap<object, (ctx: ProfileContext) => ResolvedStream[]>();
+
+export function setPreparedStreams(
+  profile: object,
+  lookup: (ctx: ProfileContext) => ResolvedStream[],
+): void {
+  prepared.set(profile, lookup);
+}
+
 /**
  * The profile's streams for one frame size, padded and compiled. Throws
  * StreamFrameTooSmallError (a FrameTooSmallError) when the headers do not fit, and
  * ProfileError for anything else wrong with the profile.
  */
 export function resolveStreams(profile: ProfileDefinition, ctx: ProfileContext): ResolvedStream[] {
+  const ready = prepared.get(profile);
+  if (ready) return ready(ctx);
   const file = profileOrigin(profile);
   if (!Number.isInteger(ctx.encapOverhead) || ctx.encapOverhead < 0)
     throw new ProfileError(`encapsulation overhead ${ctx.encapOverhead} is not a byte count`);

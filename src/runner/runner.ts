@@ -7,6 +7,7 @@ import { FrameTooSmallError } from "../packet/index.ts";
 import {
   loadProfile,
   resolveStreams,
+  runPlan,
   type LoadedProfile,
   type ResolvedStream,
 } from "../profile/index.ts";
@@ -294,7 +295,11 @@ export async function runBenchmark(
   resume?: RunResult,
 ): Promise<RunOutcome> {
   const emit = (event: RunEvent): void => ctx.onEvent?.(event);
-  const profile = await loadProfile(opts.profilePath);
+  const profile = await loadProfile(opts.profilePath, {
+    ...runPlan(opts),
+    signal: ctx.signal,
+    timeoutS: opts.profileTimeoutS,
+  });
   opts = { ...opts, sizes: frameSizesFor(profile, opts) };
   const dir = await RunDirectory.create(opts.outDir);
   const session = await openServer(opts, ctx.signal);

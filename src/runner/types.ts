@@ -17,6 +17,8 @@ export interface RunOptions extends RunParameters {
   trexCfg: string | null;
   /** Wait after the ports went idle before reading counters (packets still in the DUT). */
   rxDrainMs?: number;
+  /** Time limit for loading the profile and building its streams (default in profile/loader.ts). */
+  profileTimeoutS?: number;
 }
 
 export type RunEvent =

@@ -33,6 +33,19 @@ const ctx = (frameSize: number) => ({
   portId: 0,
   direction: "forward" as const,
 });
+// One load per profile (its code runs in a worker thread), for the fixture's sweep on port 0.
+const loads = new Map<string, ReturnType<typeof loadProfile>>();
+function load(name: string): ReturnType<typeof loadProfile> {
+  let loaded = loads.get(name);
+  if (!loaded) {
+    loaded = loadProfile(`${profilesDir}${name}.ts`, {
+      frameSizes: fixture.sizes,
+      ports: [{ portId: 0, direction: "forward" }],
+    });
+    loads.set(name, loaded);
+  }
+  return loaded;
+}
 const sha256 = (bufs: Buffer[]) => createHash("sha256").update(Buffer.concat(bufs)).digest("hex");
 
 function checkStreams(streams: ResolvedStream[], e: Entry): void {
@@ -59,7 +72,7 @@ describe("shipped profiles equal what Scapy builds from the original Python prof
   for (const [name, perSize] of Object.entries(fixture.profiles)) {
     describe(name, () => {
       it("loads, with a one-line description", async () => {
-        const loaded = await loadProfile(`${profilesDir}${name}.ts`);
+        const loaded = await load(name);
         expect(loaded.name).toBe(name);
         expect(loaded.description.length).toBeGreaterThan(10);
         expect(loaded.description).not.toMatch(/\n/);
@@ -68,7 +81,7 @@ describe("shipped profiles equal what Scapy builds from the original Python prof
       for (const [size, e] of Object.entries(perSize)) {
         if (e === "too small") {
           it(`${size} B is N/A: FrameTooSmallError naming the size`, async () => {
-            const { profile } = await loadProfile(`${profilesDir}${name}.ts`);
+            const { profile } = await load(name);
             let caught: unknown;
             try {
               resolveStreams(profile, ctx(Number(size)));
@@ -81,7 +94,7 @@ describe("shipped profiles equal what Scapy builds from the original Python prof
           continue;
         }
         it(`${size === "mix" ? "the mix" : `${size} B`}: byte-identical streams`, async () => {
-          const { profile } = await loadProfile(`${profilesDir}${name}.ts`);
+          const { profile } = await load(name);
           // A mix ignores the run's frame size: any size gives the same streams.
           const streams = resolveStreams(profile, ctx(size === "mix" ? 1024 : Number(size)));
           checkStreams(streams, e);
@@ -95,7 +108,7 @@ describe("shipped profiles equal what Scapy builds from the original Python prof
         if (e.vm && e.fields) {
           const { vm, fields } = e;
           it(`${size} B: field-engine writes land on Scapy's offsets; first packets match`, async () => {
-            const { profile } = await loadProfile(`${profilesDir}${name}.ts`);
+            const { profile } = await load(name);
             const [stream] = resolveStreams(profile, ctx(Number(size)));
             const ins = stream.vm!.instructions;
             const writes = ins.filter((i) => i.type === "write_flow_var");

@@ -6,7 +6,9 @@ import { FrameTooSmallError } from "../../src/packet/index.ts";
 import {
   loadProfile,
   ProfileError,
+  ProfileInterruptedError,
   resolveStreams,
+  runPlan,
   StreamFrameTooSmallError,
 } from "../../src/profile/index.ts";
 
@@ -50,7 +52,11 @@ describe("loadProfile", () => {
       ].join("\n"),
       "outside",
     );
-    const loaded = await loadProfile(file);
+    const loaded = await loadProfile(file, {
+      frameSizes: [128],
+      encapOverhead: 8,
+      ports: [{ portId: 1, direction: "reverse" }],
+    });
     expect(loaded).toMatchObject({ name: "outside", description: "outside profile", path: file });
     const [s] = resolveStreams(loaded.profile, {
       ...ctx,
@@ -169,10 +175,11 @@ describe("padding to the frame size", () => {
     const file = write(
       `import { defineProfile, packet, Ether, IP, UDP } from "autotrex";\nexport default defineProfile({ description: "x", streams: () => [{ name: "u", packet: packet(Ether(), IP(), UDP()) }] });\n`,
     );
-    const { profile } = await loadProfile(file);
+    const fits = await loadProfile(file, { frameSizes: [64], encapOverhead: 18 });
     expect(
-      resolveStreams(profile, { ...ctx, frameSize: 64, encapOverhead: 18 })[0].packet.length,
+      resolveStreams(fits.profile, { ...ctx, frameSize: 64, encapOverhead: 18 })[0].packet.length,
     ).toBe(42);
+    const { profile } = await loadProfile(file, { frameSizes: [64], encapOverhead: 19 });
     let err: unknown;
     try {
       resolveStreams(profile, { ...ctx, frameSize: 64, encapOverhead: 19 });
@@ -205,6 +212,7 @@ describe("padding to the frame size", () => {
     for (const [name, tooSmall, fits] of cases) {
       const { profile } = await loadProfile(
         new URL(`../../profiles/${name}.ts`, import.meta.url).pathname,
+        { frameSizes: [...tooSmall, fits] },
       );
       for (const frameSize of tooSmall)
         expect(
@@ -213,5 +221,76 @@ describe("padding to the frame size", () => {
         ).toThrow(FrameTooSmallError);
       expect(resolveStreams(profile, { ...ctx, frameSize: fits })[0].packet.length).toBe(fits - 4);
     }
+  });
+});
+
+describe("a profile runs where it cannot block the caller", () => {
+  const stuckAtImport = () => write(`while (true) {}\nexport default {};\n`);
+  const stuckInStreams = () =>
+    write(
+      `import { defineProfile } from "autotrex";\nexport default defineProfile({ description: "x", streams: () => { for (;;) {} } });\n`,
+    );
+
+  it("a profile looping at import is ended by the time limit, naming the file and where", async () => {
+    const file = stuckAtImport();
+    const started = Date.now();
+    const err = await loadProfile(file, { timeoutS: 1.5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProfileError);
+    expect((err as Error).message).toBe(
+      `${file}: the profile did not load within 1.5 s (stuck at import; --profile-timeout S changes the limit)`,
+    );
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+
+  it("a profile looping in streams() is ended by the time limit, naming the frame size", async () => {
+    const file = stuckInStreams();
+    const err = await loadProfile(file, { timeoutS: 1.5, frameSizes: [1518] }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).toMatch(/stuck in streams\(\) for frame size 1518 B, port 0;/);
+  });
+
+  it("an abort ends a stuck profile at once", async () => {
+    const controller = new AbortController();
+    const loading = loadProfile(stuckInStreams(), { signal: controller.signal });
+    setTimeout(() => controller.abort(), 800);
+    const started = Date.now();
+    const err = await loading.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProfileInterruptedError);
+    expect(Date.now() - started).toBeLessThan(1500);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(loadProfile(stuckAtImport(), { signal: aborted.signal })).rejects.toBeInstanceOf(
+      ProfileInterruptedError,
+    );
+  });
+
+  it("a profile that exits its thread, and a context outside the plan, are ProfileErrors", async () => {
+    const exits = write(`process.exit(3);\nexport default {};\n`);
+    expect((await loadError(exits)).message).toMatch(
+      /ended its thread \(exit status 3\) at import/,
+    );
+    const file = write(
+      `import { defineProfile, packet, Ether } from "autotrex";\nexport default defineProfile({ description: "x", streams: () => [{ packet: packet(Ether()) }] });\n`,
+    );
+    const { profile } = await loadProfile(file, { frameSizes: [64] });
+    expect(() => resolveStreams(profile, { ...ctx, frameSize: 128 })).toThrow(
+      /no streams prepared for frame size 128 B.*not in loadProfile's plan/,
+    );
+  });
+
+  it("runPlan asks for the reverse direction only when bidirectional", () => {
+    const opts = { sizes: [64], encapOverhead: 4, txPort: 2, rxPort: 3 };
+    expect(runPlan({ ...opts, bidirectional: false }).ports).toEqual([
+      { portId: 2, direction: "forward" },
+    ]);
+    expect(runPlan({ ...opts, bidirectional: true })).toEqual({
+      frameSizes: [64],
+      encapOverhead: 4,
+      ports: [
+        { portId: 2, direction: "forward" },
+        { portId: 3, direction: "reverse" },
+      ],
+    });
   });
 });

@@ -1,0 +1,11 @@
+// Entry of the worker thread that runs a profile's code (src/profile/worker.ts), so that a
+// profile stuck at import or in streams() cannot block the CLI: the main thread stays free to
+// answer Ctrl-C and to enforce the time limit, and ends the worker. Plain JavaScript because a
+// worker does not inherit the main thread's module hooks (Node 20): it registers tsx and the
+// "autotrex" resolve hook itself before importing the TypeScript.
+import { register } from "node:module";
+import { register as registerTsx } from "tsx/esm/api";
+
+registerTsx();
+register("./resolve-hook.js", import.meta.url);
+await import("./worker.ts");
