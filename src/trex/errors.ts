@@ -45,7 +45,12 @@ export class TrexRpcError extends TrexError {
     readonly portId?: number,
   ) {
     const where = portId === undefined ? "" : ` on port ${portId}`;
-    super(`TRex '${method}'${where} failed (${code}): ${specificErr ?? rpcMessage}`);
+    const text = specificErr ?? rpcMessage;
+    // Our handler went stale: someone acquired the port over us.
+    const taken = /not owned by you/.test(text)
+      ? " (someone took the port, e.g. with --force)"
+      : "";
+    super(`TRex '${method}'${where} failed (${code}): ${text}${taken}`);
     this.name = "TrexRpcError";
   }
 }
@@ -73,7 +78,7 @@ export class PortOwnedError extends TrexError {
     readonly owner: string,
   ) {
     super(
-      `port ${port} is owned by '${owner}'; not taking it over (force acquisition only when asked)`,
+      `port ${port} is owned by '${owner}'; not taking it over (--force takes it and ends their test)`,
     );
     this.name = "PortOwnedError";
   }
