@@ -4,17 +4,20 @@
  * to another.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join, resolve } from "node:path";
 import { loadDutSpec, startEmulator, type RunningEmulator } from "../emulator/index.ts";
 import type { RunResult } from "../report/result.ts";
-import { TrexClient, TrexConnectionError } from "../trex/index.ts";
+import { TrexClient, TrexConnectionError, normalizeAddress } from "../trex/index.ts";
 import type { RunOptions } from "./types.ts";
 
 export const DEFAULT_SERVER = "127.0.0.1:4501";
 /** Real DUTs hold packets in flight after TX stops; the model does not. */
 const REAL_RX_DRAIN_MS = 250;
 const TREX_START_TIMEOUT_MS = 120_000;
+/** The log of a server started with --trex-dir, in the run directory. */
+export const TREX_LOG_FILE = "trex.log";
 
 export interface ServerSession {
   client: TrexClient;
@@ -82,57 +85,142 @@ async function openRemote(
   };
 }
 
+/** How long TRex gets to exit on SIGINT before it is killed. */
+const TREX_STOP_TIMEOUT_MS = 10_000;
+/** Flags for the interactive (stateless) server without its helpers or a terminal. */
+const TREX_FLAGS = ["-i", "--no-scapy-server", "--no-key", "--no-termio", "--iom", "0"];
+/** Lines of the server's log an error shows. */
+const LOG_TAIL_LINES = 5;
+const PORT_POLL_MS = 250;
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    child.once("exit", () => done());
+    if (exited(child)) return done();
+    const killer = setTimeout(() => child.kill("SIGKILL"), TREX_STOP_TIMEOUT_MS);
+    child.once("exit", () => {
+      clearTimeout(killer);
+      done();
+    });
     child.kill("SIGINT");
-    setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
   });
 }
 
-/** Starts `t-rex-64 -i --cfg FILE` in `trexDir` and waits until its RPC port answers. */
-async function openLocalTrex(opts: RunOptions, signal?: AbortSignal): Promise<ServerSession> {
-  const dir = resolve(opts.trexDir!);
-  const binary = join(dir, "t-rex-64");
-  if (!existsSync(binary))
-    throw new TrexStartError(`no t-rex-64 in ${dir} (--trex-dir must be a TRex installation)`);
-  const cfg = resolve(opts.trexCfg ?? "trex_cfg.yaml");
-  if (!existsSync(cfg)) throw new TrexStartError(`TRex config ${cfg} not found (--cfg)`);
-  const child = spawn(binary, ["-i", "--cfg", cfg], {
-    cwd: dir,
-    stdio: ["ignore", "pipe", "pipe"],
+/** The installation's `t-rex-64` script, else the bare binary (a portable server build). */
+function trexBinary(dir: string): string {
+  for (const name of ["t-rex-64", "_t-rex-64"]) {
+    if (existsSync(join(dir, name))) return `./${name}`;
+  }
+  throw new TrexStartError(
+    `no t-rex-64 or _t-rex-64 in ${dir} (--trex-dir must be a TRex directory)`,
+  );
+}
+
+/** The last lines of the server's log, joined into one line for an error message. */
+function logTail(logPath: string): string {
+  let text = "";
+  try {
+    text = readFileSync(logPath, "utf8");
+  } catch {
+    return `(no log at ${logPath})`;
+  }
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  return `${lines.slice(-LOG_TAIL_LINES).join(" | ") || "(empty log)"} (log: ${logPath})`;
+}
+
+/** True once something accepts TCP connections on host:port. */
+function portAccepts(address: string): Promise<boolean> {
+  const m = /^tcp:\/\/\[?([^\]]+?)\]?:(\d+)$/.exec(normalizeAddress(address));
+  return new Promise((done) => {
+    const socket = connect({ host: m![1], port: Number(m![2]) });
+    socket.once("connect", () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once("error", () => done(false));
   });
-  let output = "";
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
+}
+
+function spawnTrex(dir: string, cfg: string, logPath: string): ChildProcess {
+  const log = openSync(logPath, "a");
+  try {
+    // From its own directory: the portable binary's RUNPATH (so:so/x86_64) is relative to it.
+    // Its own process group, so the terminal's Ctrl-C reaches autotrex, which releases the
+    // ports and then stops the server.
+    const child = spawn(trexBinary(dir), [...TREX_FLAGS, "--cfg", cfg], {
+      cwd: dir,
+      stdio: ["ignore", log, log],
+      detached: true,
+    });
+    child.on("error", () => undefined); // reported as an early exit
+    const killOnExit = (): void => {
+      if (!exited(child)) child.kill("SIGKILL");
+    };
+    process.once("exit", killOnExit);
+    child.once("exit", () => process.off("exit", killOnExit));
+    return child;
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Waits until the server's RPC port accepts connections; throws if it exits first. */
+async function waitForTrex(
+  child: ChildProcess,
+  address: string,
+  logPath: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + TREX_START_TIMEOUT_MS;
-  const address = opts.server ?? DEFAULT_SERVER;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+  while (!(await portAccepts(address))) {
+    if (exited(child)) {
       throw new TrexStartError(
-        `t-rex-64 exited (${child.exitCode ?? child.signalCode}) before answering:\n${output}`,
+        `TRex exited (${child.exitCode ?? child.signalCode}) before answering on ${address}: ${logTail(logPath)}`,
       );
     }
-    if (signal?.aborted) {
-      await stopChild(child);
-      throw new TrexStartError("interrupted while waiting for t-rex-64 to start");
+    if (signal?.aborted) throw new TrexStartError("interrupted while waiting for TRex to start");
+    if (Date.now() > deadline) {
+      throw new TrexStartError(
+        `TRex did not answer on ${address} within ${TREX_START_TIMEOUT_MS / 1000} s: ${logTail(logPath)}`,
+      );
     }
-    try {
-      return await openRemote(opts, address, () => stopChild(child));
-    } catch (err) {
-      if (!(err instanceof TrexConnectionError) || Date.now() > deadline) {
-        await stopChild(child);
-        throw err instanceof TrexConnectionError
-          ? new TrexStartError(
-              `t-rex-64 did not answer on ${address} within ${TREX_START_TIMEOUT_MS / 1000} s:\n${output}`,
-            )
-          : err;
-      }
+    await new Promise((r) => setTimeout(r, PORT_POLL_MS));
+  }
+}
+
+/**
+ * Starts TRex's interactive server from `trexDir` (`t-rex-64`, or `_t-rex-64` of a portable
+ * build) with `--cfg FILE`, logging to trex.log in the run directory, waits until its RPC port
+ * answers, and stops it when the session closes.
+ */
+async function openLocalTrex(opts: RunOptions, signal?: AbortSignal): Promise<ServerSession> {
+  const dir = resolve(opts.trexDir!);
+  if (!existsSync(dir)) throw new TrexStartError(`TRex directory ${dir} not found (--trex-dir)`);
+  const cfg = resolve(opts.trexCfg ?? "trex_cfg.yaml");
+  if (!existsSync(cfg)) throw new TrexStartError(`TRex config ${cfg} not found (--cfg)`);
+  const address = opts.server ?? DEFAULT_SERVER;
+  if (await portAccepts(address)) {
+    throw new TrexStartError(
+      `something already answers on ${address}: stop that server or run without --trex-dir`,
+    );
+  }
+  const logPath = join(resolve(opts.outDir), TREX_LOG_FILE);
+  const child = spawnTrex(dir, cfg, logPath);
+  try {
+    await waitForTrex(child, address, logPath, signal);
+    return await openRemote(opts, address, () => stopChild(child));
+  } catch (err) {
+    await stopChild(child);
+    if (err instanceof TrexConnectionError) {
+      throw new TrexStartError(`TRex did not answer on ${address}: ${logTail(logPath)}`);
     }
+    throw err;
   }
 }
 

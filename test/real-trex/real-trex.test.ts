@@ -1,0 +1,424 @@
+/**
+ * autotrex against the real TRex v3.08 server on the veth testbed (docs/real-trex.md).
+ * Runs when TREX_HOME names an unpacked TRex directory and `scripts/testbed.sh up` was run;
+ * otherwise it says so in one line. One server: the tests run one after another.
+ */
+import { writeFileSync, readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ThresholdOutcome } from "../../src/report/result.ts";
+import { Ether, IP, packet, TCP } from "../../src/index.ts";
+import {
+  autotrex,
+  portsNow,
+  readResult,
+  readTrials,
+  secondClient,
+  serverPortOpen,
+  SERVER,
+  sleep,
+  startAutotrex,
+  tempDir,
+  testbed,
+  TREX_CFG,
+  TREX_HOME,
+  trexProcessRunning,
+} from "./helpers.ts";
+
+if (!TREX_HOME) {
+  console.log(
+    "real-trex: not run (set TREX_HOME to an unpacked TRex directory after `sudo scripts/testbed.sh up`)",
+  );
+}
+
+/** What the generator-limit wrapper tolerates (src/search/generator-limit.ts), with a hair for rounding. */
+const SHORTFALL_TOLERANCE = 0.02;
+const PROFILE = "profiles/tcp_1pkt.ts";
+const MINUTE_MS = 60_000;
+
+function expectOneLine(stderr: string): void {
+  expect(stderr.trim().split("\n"), stderr).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+/** Each result of a run: never above what the generator sent, and named when it capped it. */
+function checkHonestResults(out: string): void {
+  const result = readResult(out);
+  const trials = readTrials(out);
+  expect(result.sizes.length).toBeGreaterThan(0);
+  for (const size of result.sizes) {
+    const own = trials.filter((t) => Number(t.frame_size) === size.frameSize);
+    const where = `${size.frameSize} B`;
+    expect(size.status, where).toBe("ok");
+    expect(size.results.length, where).toBeGreaterThan(0);
+    for (const r of size.results) checkOneResult(r, own, where);
+  }
+}
+
+function checkOneResult(
+  r: ThresholdOutcome,
+  trials: Array<Record<string, string>>,
+  where: string,
+): void {
+  const at = `${where} @ ${r.lossThresholdPct} %`;
+  expect(r.offeredPps, at).toBeDefined();
+  expect(r.ratePps, at).toBeLessThanOrEqual(r.offeredPps! * (1 + 1e-9));
+  const deciding = trials.filter((t) => r.trials?.includes(Number(t.trial)));
+  expect(deciding.length, `${at}: its trials in trials.csv`).toBeGreaterThan(0);
+  const achieved = Math.max(...deciding.map((t) => Number(t.offered_pps)));
+  expect(r.ratePps, `${at}: above the rate its trials achieved`).toBeLessThanOrEqual(
+    achieved * (1 + 1e-9),
+  );
+  expect(r.lineRateLimited, `${at}: a software generator never reaches 10 Gb/s`).toBe(false);
+  // Not generator-limited: a trial above it where the generator kept up must have lost packets.
+  const refusedByDut = trials.some(
+    (t) =>
+      Number(t.rate_pps) > r.ratePps &&
+      Number(t.offered_pps) >= Number(t.rate_pps) * (1 - SHORTFALL_TOLERANCE) &&
+      Number(t.loss_ratio) * 100 > r.lossThresholdPct,
+  );
+  if (!refusedByDut) expect(r.generatorLimited, `${at}: generator-limited`).toBe(true);
+}
+
+describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", () => {
+  beforeAll(async () => {
+    if (!existsSync(TREX_CFG)) {
+      throw new Error(
+        `${TREX_CFG} not found: run 'sudo scripts/testbed.sh up' first (or set TREX_CFG)`,
+      );
+    }
+    testbed(["status"]); // throws with what is missing
+    if (await serverPortOpen()) {
+      throw new Error(
+        `something already answers on ${SERVER}: stop it ('scripts/testbed.sh trex-stop')`,
+      );
+    }
+  });
+
+  describe.sequential("--trex-dir: the run starts and stops the real binary", () => {
+    it("refuses a directory without a TRex binary in one line (exit 3)", async () => {
+      const r = await autotrex([
+        "run",
+        PROFILE,
+        "--sizes",
+        "1518",
+        "--duration",
+        "1",
+        "--quiet",
+        "--out",
+        tempDir("nobin"),
+        "--trex-dir",
+        tempDir("empty"),
+        "--cfg",
+        TREX_CFG,
+      ]);
+      expect(r.code).toBe(3);
+      expectOneLine(r.stderr);
+      expect(r.stderr).toMatch(/no t-rex-64 or _t-rex-64 in /);
+    });
+
+    it(
+      "reports a server that exits at start with the last lines of its log (exit 3)",
+      async () => {
+        const bad = join(tempDir("badcfg"), "trex_cfg.yaml");
+        writeFileSync(
+          bad,
+          readFileSync(TREX_CFG, "utf8").replace("iface=atx-p1", "iface=atx-nonesuch"),
+        );
+        const r = await autotrex([
+          "run",
+          PROFILE,
+          "--sizes",
+          "1518",
+          "--duration",
+          "1",
+          "--quiet",
+          "--out",
+          tempDir("early"),
+          "--trex-dir",
+          TREX_HOME,
+          "--cfg",
+          bad,
+        ]);
+        expect(r.code).toBe(3);
+        expectOneLine(r.stderr);
+        expect(r.stderr).toMatch(
+          /TRex exited \(1\) before answering.*Could not find all interfaces/,
+        );
+        expect(await serverPortOpen()).toBe(false);
+      },
+      MINUTE_MS,
+    );
+
+    it(
+      "runs a size on a server it starts, and stops it at the end",
+      async () => {
+        const out = tempDir("trexdir");
+        const r = await autotrex([
+          "run",
+          PROFILE,
+          "--sizes",
+          "1518",
+          "--duration",
+          "1",
+          "--quiet",
+          "--out",
+          out,
+          "--trex-dir",
+          TREX_HOME,
+          "--cfg",
+          TREX_CFG,
+        ]);
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        expect(readResult(out).server.version).toMatch(/^v3\.08/);
+        expect(readFileSync(join(out, "trex.log"), "utf8")).toContain("TRex v3.08");
+        expect(await serverPortOpen()).toBe(false);
+        expect(trexProcessRunning()).toBe(false);
+      },
+      3 * MINUTE_MS,
+    );
+
+    it(
+      "stops the server it started on Ctrl-C (exit 130)",
+      async () => {
+        const out = tempDir("trexdir-int");
+        const run = startAutotrex([
+          "run",
+          PROFILE,
+          "--sizes",
+          "64",
+          "--duration",
+          "10",
+          "--out",
+          out,
+          "--trex-dir",
+          TREX_HOME,
+          "--cfg",
+          TREX_CFG,
+        ]);
+        for (let i = 0; i < 120 && !(await serverPortOpen()); i++) await sleep(250);
+        await sleep(4000); // into the first trial
+        run.kill("SIGINT");
+        const r = await run.exit;
+        expect(r.code, r.stderr).toBe(130);
+        expect(await serverPortOpen()).toBe(false);
+        expect(trexProcessRunning()).toBe(false);
+      },
+      2 * MINUTE_MS,
+    );
+  });
+
+  describe.sequential("a server already running", () => {
+    beforeAll(() => {
+      testbed(["trex-start", TREX_HOME, "--cfg", TREX_CFG]);
+    }, MINUTE_MS);
+    afterAll(() => {
+      testbed(["trex-stop"]);
+    }, MINUTE_MS);
+
+    it("answers the handshake with its version and reads both ports at 10 Gb/s, link up", async () => {
+      const client = await secondClient("atx-handshake");
+      try {
+        expect(client.serverVersion).toMatch(/^v3\.08/);
+        expect(await client.ping()).toBeGreaterThan(0);
+        const ports = client.ports.slice(0, 2);
+        expect(ports.map((p) => p.speedBps)).toEqual([10e9, 10e9]);
+        expect(ports.map((p) => p.linkUp)).toEqual([true, true]);
+        expect(ports.map((p) => p.owner)).toEqual(["", ""]);
+      } finally {
+        await client.disconnect();
+      }
+    });
+
+    it("takes a pushed stream (port state STREAMS) and drops it again", async () => {
+      const client = await secondClient("atx-streams");
+      try {
+        await client.acquire([0]);
+        await client.reset([0]);
+        const frame = packet(Ether(), IP({ src: "16.0.0.1", dst: "48.0.0.1" }), TCP());
+        await client.addStreams(0, [
+          { packet: frame.bytes(), mode: { type: "continuous" }, ratePps: 1 },
+        ]);
+        expect((await client.portStates([0])).get(0)).toBe("STREAMS");
+        await client.removeAllStreams(0);
+        expect((await client.portStates([0])).get(0)).toBe("IDLE");
+      } finally {
+        await client.disconnect();
+      }
+      expect((await portsNow())[0].owner).toBe("");
+    });
+
+    it(
+      "names the owner of a taken port (exit 3) and takes it with --force",
+      async () => {
+        const other = await secondClient("atx-other");
+        try {
+          await other.acquire([0, 1]);
+          const refused = await autotrex([
+            "run",
+            PROFILE,
+            "--sizes",
+            "1518",
+            "--duration",
+            "1",
+            "--quiet",
+            "--out",
+            tempDir("owned"),
+          ]);
+          expect(refused.code).toBe(3);
+          expectOneLine(refused.stderr);
+          expect(refused.stderr).toContain("atx-other");
+
+          const out = tempDir("force");
+          const forced = await autotrex([
+            "run",
+            PROFILE,
+            "--sizes",
+            "1518",
+            "--duration",
+            "1",
+            "--quiet",
+            "--force",
+            "--out",
+            out,
+          ]);
+          expect(forced.stderr).toBe("");
+          expect(forced.code).toBe(0);
+          expect(readResult(out).sizes[0].results.length).toBeGreaterThan(0);
+        } finally {
+          await other.disconnect().catch(() => undefined); // its ports were taken
+        }
+        expect((await portsNow()).slice(0, 2).map((p) => p.owner)).toEqual(["", ""]);
+      },
+      3 * MINUTE_MS,
+    );
+
+    let sweepOut = "";
+    it(
+      "sweeps 64/512/1518 B: no result above what the generator sent, generator limit named",
+      async () => {
+        sweepOut = tempDir("sweep");
+        const r = await autotrex([
+          "run",
+          PROFILE,
+          "--sizes",
+          "64,512,1518",
+          "--duration",
+          "2",
+          "--size-time-limit",
+          "30",
+          "--out",
+          sweepOut,
+        ]);
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        checkHonestResults(sweepOut);
+        const result = readResult(sweepOut);
+        // 14.88 Mpps at 64 B is far beyond a software generator: its trials must show it.
+        const at64 = readTrials(sweepOut).filter((t) => t.frame_size === "64");
+        expect(at64.some((t) => t.invalid_reason.startsWith("generator-limited"))).toBe(true);
+        for (const size of result.sizes) {
+          if (size.results.some((x) => x.generatorLimited)) {
+            expect(r.stdout).toMatch(new RegExp(`${size.frameSize} B:.*generator-limited`));
+          }
+        }
+        console.log(`real-trex sweep 64/512/1518 B took ${r.wallS.toFixed(0)} s:\n${r.stdout}`);
+      },
+      8 * MINUTE_MS,
+    );
+
+    it(
+      "measures latency at a result's rate (--latency)",
+      async () => {
+        const out = tempDir("latency");
+        const r = await autotrex([
+          "run",
+          PROFILE,
+          "--sizes",
+          "64",
+          "--duration",
+          "2",
+          "--size-time-limit",
+          "20",
+          "--latency",
+          "--quiet",
+          "--out",
+          out,
+        ]);
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        checkHonestResults(out);
+        for (const res of readResult(out).sizes[0].results) {
+          const lat = res.latencyUs;
+          expect(lat, `latency at ${res.lossThresholdPct} %`).toBeDefined();
+          expect(lat!.min).toBeGreaterThan(0);
+          expect(lat!.min).toBeLessThanOrEqual(lat!.avg);
+          expect(lat!.avg).toBeLessThanOrEqual(lat!.max);
+        }
+      },
+      4 * MINUTE_MS,
+    );
+
+    it(
+      "runs both directions at once (--bidirectional): per-direction rates within what was sent",
+      async () => {
+        const out = tempDir("bidir");
+        const r = await autotrex([
+          "run",
+          PROFILE,
+          "--sizes",
+          "512",
+          "--duration",
+          "2",
+          "--size-time-limit",
+          "20",
+          "--bidirectional",
+          "--quiet",
+          "--out",
+          out,
+        ]);
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        checkHonestResults(out);
+        // Both ports sent: each trial's tx counts two directions at rate_pps.
+        const t = readTrials(out).find((x) => x.invalid_reason === "")!;
+        const perDirection = Number(t.rate_pps) * Number(t.duration_s);
+        expect(Number(t.tx_packets)).toBeGreaterThan(1.9 * perDirection);
+      },
+      4 * MINUTE_MS,
+    );
+
+    it(
+      "leaves the ports released and idle on Ctrl-C mid-trial (exit 130)",
+      async () => {
+        const out = tempDir("sigint");
+        const run = startAutotrex([
+          "run",
+          PROFILE,
+          "--sizes",
+          "64",
+          "--duration",
+          "10",
+          "--out",
+          out,
+        ]);
+        let state = "";
+        for (let i = 0; i < 120 && state !== "TX"; i++) {
+          await sleep(250);
+          state = (await portsNow())[0].state;
+        }
+        expect(state, "the run never started transmitting").toBe("TX");
+        run.kill("SIGINT");
+        const r = await run.exit;
+        expect(r.code, r.stderr).toBe(130);
+        expect(r.wallS).toBeLessThan(60);
+        const ports = (await portsNow()).slice(0, 2);
+        expect(ports.map((p) => p.owner)).toEqual(["", ""]);
+        for (const p of ports) expect(p.state, `port ${p.portId}`).not.toBe("TX");
+        expect(readResult(out).status).toBe("interrupted");
+      },
+      2 * MINUTE_MS,
+    );
+  });
+});
