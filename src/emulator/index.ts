@@ -7,20 +7,21 @@
  * before it can read the next one; ROUTER lets the fault plan drop or delay one reply while
  * every other request is still served, and a delayed reply does not hold up other clients.
  */
-import { readFileSync } from "node:fs";
 import { Publisher, Router } from "zeromq";
-import { parse as parseYaml } from "yaml";
-import {
-  DUT_PRESETS,
-  isDutPresetName,
-  parseDutParams,
-  type DutParams,
-  type DutPresetName,
-} from "./dut-model.ts";
+import { DUT_PRESETS, type DutParams, type DutPresetName } from "./dut-model.ts";
 import { FaultPlan, type FaultSpec } from "./faults.ts";
 import { prepareMessage } from "./rpc.ts";
 import { TrexBox, type PortStateName } from "./trex-box.ts";
 
+export {
+  DUT_FIELD_RANGES,
+  DUT_PRESET_NAMES,
+  DutSpecError,
+  GENERATOR_FIELD_RANGES,
+  loadDutSpec,
+  parseDutParams,
+} from "./dut-spec.ts";
+export type { DutParams, DutPresetName, GeneratorParams } from "./dut-model.ts";
 export { loadFaults, parseFaults, type FaultSpec } from "./faults.ts";
 export { portModelSeed, API_MAJOR, API_MINOR } from "./trex-box.ts";
 export { compressMessage, decompressMessage, MAX_RPC_MSG_LEN, ZIP_MAGIC } from "./rpc.ts";
@@ -57,29 +58,6 @@ export interface RunningEmulator {
 
 /** Largest message the sockets accept; larger ones get the -32603 size reply up to here. */
 const MAX_SOCKET_MESSAGE = 64 * 1024 * 1024;
-
-/** A DUT preset name, or a YAML/JSON file of DutParams keys. */
-export function loadDutSpec(nameOrFile: string): DutParams {
-  if (isDutPresetName(nameOrFile)) return { ...DUT_PRESETS[nameOrFile] };
-  let text: string;
-  try {
-    text = readFileSync(nameOrFile, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(
-      code === "ENOENT"
-        ? `--dut ${nameOrFile}: neither a preset (${Object.keys(DUT_PRESETS).join(", ")}) nor a file`
-        : `${nameOrFile}: cannot read (${code ?? (err as Error).message})`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (err) {
-    throw new Error(`${nameOrFile}: not YAML/JSON (${(err as Error).message})`);
-  }
-  return parseDutParams(value, nameOrFile);
-}
 
 function validateOptions(o: EmulatorOptions): void {
   const port = (v: number | undefined, name: string): void => {

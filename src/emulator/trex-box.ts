@@ -6,7 +6,13 @@
 import { randomInt } from "node:crypto";
 import { hostname } from "node:os";
 import { ModelClock } from "./clock.ts";
-import { DutModel, capacityPps, modelLineRatePps, type DutParams } from "./dut-model.ts";
+import {
+  DutModel,
+  capacityPps,
+  generatorCeilingPps,
+  modelLineRatePps,
+  type DutParams,
+} from "./dut-model.ts";
 import { memberMeta, type JsonObject, type JsonValue } from "./json-text.ts";
 import {
   RPC_ERR,
@@ -75,8 +81,10 @@ interface Counters {
 interface Trial {
   streams: Array<{ def: StreamDef; ratePps: number; endS: number }>;
   factor: number;
-  /** The rate the port really sends at, all streams: min(offered, line). */
+  /** The rate the port really sends at, all streams: min(offered, line, generator). */
   sendPps: number;
+  /** Model seconds per requested second: > 1 when the generator cannot keep up. */
+  stretch: number;
   frameSize: number;
   allContinuous: boolean;
   /** Modelled length, Infinity when it runs until stopped. */
@@ -579,8 +587,12 @@ export class TrexBox {
     const line = modelLineRatePps(this.opts.dut, frameSize);
     // With force above the line the port sends at line rate: every stream slows alike.
     const k = offeredPps > line ? line / offeredPps : 1;
+    // A generator that cannot keep up sends the same packets over a longer time (as a software
+    // TRex does): every stream slows alike and the duration stretches by the same factor.
+    const linePps = offeredPps * k;
+    const stretch = Math.max(1, linePps / generatorCeilingPps(this.opts.dut, frameSize));
     const trialStreams = streams.map((def, i) => {
-      const ratePps = factor * bases[i].pps * k;
+      const ratePps = (factor * bases[i].pps * k) / stretch;
       const isgS = def.isgUs / 1e6;
       const m = def.mode;
       const endS =
@@ -599,10 +611,11 @@ export class TrexBox {
     profile.trial = {
       streams: trialStreams,
       factor,
-      sendPps: Math.min(offeredPps, line),
+      sendPps: linePps / stretch,
+      stretch,
       frameSize,
       allContinuous,
-      durationS: Math.min(limit, lastEnd),
+      durationS: Math.min(limit * stretch, lastEnd),
       startS: this.clock.nowS(),
       pausedS: 0,
       pausedAtS: null,
@@ -1122,7 +1135,9 @@ export class TrexBox {
         this.finishTrial(port, profile, done, true);
         profile.trial = null;
         try {
-          const factor = this.startTrial(port, profile, type, value, remaining, force);
+          // The rest of the trial in requested seconds, stretched again at the new rate.
+          const rest = remaining / trial.stretch;
+          const factor = this.startTrial(port, profile, type, value, rest, force);
           if (paused) profile.trial!.pausedAtS = now;
           return { multiplier: factor };
         } catch (err) {

@@ -4,8 +4,8 @@ import {
   DutModel,
   capacityPps,
   modelLineRatePps,
-  parseDutParams,
 } from "../../src/emulator/dut-model.ts";
+import { parseDutParams } from "../../src/emulator/dut-spec.ts";
 import { SeededRandom } from "../../src/emulator/random.ts";
 
 describe("DUT model capacity", () => {
@@ -98,7 +98,7 @@ describe("DUT parameter files", () => {
       /dut\.yaml: unknown DUT parameter 'perPacketNS'/,
     );
     expect(() => parseDutParams({ jitter: "high" }, "dut.yaml")).toThrow(
-      /'jitter' must be a non-negative number/,
+      /dut\.yaml: jitter must be a number from 0 to 1, got "high"/,
     );
     expect(() => parseDutParams([1], "dut.yaml")).toThrow(/must be a mapping/);
   });
