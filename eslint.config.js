@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "results/**", "test/fixtures/**"] },
+  { ignores: ["node_modules/**", "results/**", "test/fixtures/**", "dist/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -9,20 +9,63 @@ export interface CommandModule {
   register(program: Command, setExit: (code: number) => void): void;
 }
 
-// Each command lives in its own module, loaded only when the CLI starts.
-const commandModules: Array<() => Promise<CommandModule>> = [
-  () => import("./run.ts"),
-  () => import("./simulate.ts"),
-  () => import("./emulate.ts"),
-  () => import("./check-config.ts"),
-  () => import("./compare.ts"),
-  () => import("./trend.ts"),
-  () => import("./serve.ts"),
-];
+export interface CommandEntry {
+  /** One line for `autotrex --help`; the module's own description (a test keeps them equal). */
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
 
-function version(): string {
+/**
+ * Every command, in the order `autotrex --help` lists them. Only the command being run is
+ * imported (a run pulls in Chart.js, ZMQ and gRPC; `--help` and `--version` need none of them).
+ */
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  run: {
+    summary: "search the highest packet rate within the loss threshold(s) for every frame size",
+    load: () => import("./run.ts"),
+  },
+  simulate: {
+    summary: "build a profile's packets locally (field engine applied), list them or write a pcap",
+    load: () => import("./simulate.ts"),
+  },
+  profiles: {
+    summary: "list the profiles shipped with autotrex (usable by name: autotrex run tcp_1pkt)",
+    load: () => import("./profiles.ts"),
+  },
+  emulate: {
+    summary: "run a TRex-compatible server with a modelled DUT (no NICs needed)",
+    load: () => import("./emulate.ts"),
+  },
+  "check-config": {
+    summary: "validate a TRex server configuration (trex_cfg.yaml)",
+    load: () => import("./check-config.ts"),
+  },
+  compare: {
+    summary:
+      "compare a run with a baseline run: exit 0 ok, 1 regression, 2 bad or incompatible input",
+    load: () => import("./compare.ts"),
+  },
+  trend: {
+    summary: "plot the primary result per frame size across runs, in date order",
+    load: () => import("./trend.ts"),
+  },
+  serve: {
+    summary: "run the gRPC agent that executes benchmarks for remote CI runners",
+    load: () => import("./serve.ts"),
+  },
+};
+
+export function version(): string {
+  // package.json is two levels up from both src/cli/ and dist/cli/.
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
   return String(pkg.version);
+}
+
+/** The command `argv` names (`autotrex run …`, `autotrex help run`), if it names one. */
+function requestedCommand(argv: string[]): string | undefined {
+  const [first, second] = argv.slice(2);
+  const name = first === "help" ? second : first;
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? name : undefined;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -33,8 +76,14 @@ export async function main(argv: string[]): Promise<number> {
     .version(version())
     .exitOverride()
     .showHelpAfterError();
-  for (const load of commandModules) {
-    (await load()).register(program, (code) => {
+  const requested = requestedCommand(argv);
+  for (const [name, entry] of Object.entries(COMMANDS)) {
+    if (name !== requested) {
+      // Listed in the help (and in "did you mean"), never run: its module is not loaded.
+      program.command(name).description(entry.summary);
+      continue;
+    }
+    (await entry.load()).register(program, (code) => {
       exitCode = code;
     });
   }

@@ -2,15 +2,20 @@
  * `autotrex run <profile>`: the main job.
  */
 import { Option, type Command } from "commander";
-import { readFileSync } from "node:fs";
-import { basename, extname, resolve } from "node:path";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { basename, extname, join, resolve } from "node:path";
 import { AgentError, runViaAgent } from "../agent/client.ts";
 import type { RunRequest } from "../agent/protocol.ts";
 import { readTokenFile } from "../agent/security.ts";
-import { ProfileError } from "../profile/index.ts";
+import { DutSpecError, loadDutSpec } from "../emulator/index.ts";
+import {
+  DEFAULT_PROFILE_TIMEOUT_S,
+  ProfileError,
+  ProfileInterruptedError,
+} from "../profile/index.ts";
 import { DEFAULT_FRAME_SIZES, frameSizeProblem } from "../rate/line-rate.ts";
 import type { RunParameters, RunResult } from "../report/result.ts";
-import { RunDirectory } from "../report/run-directory.ts";
+import { OutputWriteError, RunDirectory, TRIALS_FILE } from "../report/run-directory.ts";
 import { runBenchmark, RunSetupError } from "../runner/runner.ts";
 import { DEFAULT_SERVER, TrexStartError } from "../runner/server.ts";
 import type { RunOptions } from "../runner/types.ts";
@@ -24,6 +29,7 @@ import { TrexError } from "../trex/index.ts";
 import { parseTolerance, runCompare } from "./compare.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
 import { createProgress } from "./progress.ts";
+import { profileArgument } from "./profiles.ts";
 
 interface RunFlags {
   server?: string;
@@ -56,6 +62,7 @@ interface RunFlags {
   tolerance?: string;
   junit?: string;
   markdown?: string;
+  profileTimeout: string;
 }
 
 /**
@@ -205,31 +212,84 @@ function parametersFromFlags(profile: string, flags: RunFlags): RunParameters {
 
 function exitCodeForError(err: unknown): never {
   if (err instanceof CliError) throw err;
-  if (err instanceof RunSetupError || err instanceof ProfileError)
+  if (err instanceof RunSetupError || err instanceof ProfileError || err instanceof DutSpecError)
     throw new CliError(err.message, ExitCode.usage);
   if (err instanceof TrexError || err instanceof TrexStartError)
     throw new CliError(err.message, ExitCode.server);
+  if (err instanceof OutputWriteError) throw new CliError(err.message, ExitCode.writeFailed);
+  if (err instanceof ProfileInterruptedError) throw new CliError(err.message, ExitCode.interrupted);
   throw err;
+}
+
+/**
+ * After Ctrl-C the run has this long to stop its traffic, release its ports and write what
+ * it measured; then the process exits 130 whatever it was waiting for (a server that does
+ * not answer, a slow disk).
+ */
+const INTERRUPT_GRACE_MS = 900;
+
+/** The output directory can take the run's files: checked before any server is opened. */
+function checkOutDir(outDir: string): string | undefined {
+  try {
+    return RunDirectory.checkWritable(outDir).createdDir;
+  } catch (err) {
+    if (err instanceof OutputWriteError)
+      throw new CliError(`--out: ${err.message}`, ExitCode.writeFailed);
+    throw err;
+  }
+}
+
+/**
+ * A run that measured nothing (no trial) leaves nothing behind: the directory this run
+ * created is removed. A directory that existed before is left as it was found or with a
+ * result.json that says the run failed.
+ */
+function discardIfNothingMeasured(outDir: string, createdDir: string | undefined): boolean {
+  if (!createdDir || existsSync(join(outDir, TRIALS_FILE))) return false;
+  rmSync(createdDir, { recursive: true, force: true });
+  return true;
+}
+
+/** The DUT of --emulate is checked before anything is created or started. */
+function checkDut(parameters: RunParameters): void {
+  if (!parameters.emulate) return;
+  try {
+    loadDutSpec(parameters.emulate.dut);
+  } catch (err) {
+    if (err instanceof DutSpecError) throw new CliError(err.message, ExitCode.usage);
+    throw err;
+  }
 }
 
 /**
  * Ctrl-C / SIGTERM: the first aborts (traffic stopped, ports released, results kept), a second
  * quits at once with status 130.
  */
-function watchInterrupts(what: string): { signal: AbortSignal; dispose: () => void } {
+function watchInterrupts(
+  what: string,
+  graceMs?: number,
+): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   let count = 0;
+  let grace: NodeJS.Timeout | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     count++;
     if (count > 1) process.exit(ExitCode.interrupted);
     process.stderr.write(`\n${signal}: ${what} (again to quit at once)\n`);
     controller.abort();
+    if (graceMs !== undefined) {
+      grace = setTimeout(() => {
+        process.stderr.write(`autotrex: ${signal}: not stopped within ${graceMs} ms, quitting\n`);
+        process.exit(ExitCode.interrupted);
+      }, graceMs);
+    }
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   return {
     signal: controller.signal,
     dispose: () => {
+      clearTimeout(grace);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     },
@@ -314,30 +374,40 @@ async function runRemote(profile: string | undefined, flags: RunFlags): Promise<
   }
 }
 
-async function runCommand(profile: string | undefined, flags: RunFlags): Promise<number> {
-  if (flags.agent) return runRemote(profile, flags);
-  let parameters: RunParameters;
-  let outDir: string;
-  let resume;
+interface LocalRun {
+  parameters: RunParameters;
+  outDir: string;
+  resume?: RunResult;
+}
+
+/** What a local run is to do: from the flags, or from the run directory it resumes. */
+function localRun(profile: string | undefined, flags: RunFlags): LocalRun {
   if (flags.resume) {
-    outDir = resolve(flags.resume);
+    const outDir = resolve(flags.resume);
+    let resume: RunResult;
     try {
       resume = RunDirectory.load(outDir);
     } catch (err) {
       throw new CliError(`--resume ${flags.resume}: ${(err as Error).message}`);
     }
-    parameters = resume.parameters;
+    const parameters = resume.parameters;
     if (profile && resolve(profile) !== parameters.profilePath) {
       throw new CliError(
         `--resume ${flags.resume}: the run used ${parameters.profilePath}, not ${resolve(profile)}`,
       );
     }
-  } else {
-    if (!profile)
-      throw new CliError("missing profile: autotrex run <profile.ts> (or --resume DIR)");
-    parameters = parametersFromFlags(profile, flags);
-    outDir = resolve(flags.out ?? defaultOutDir(profile));
+    return { parameters, outDir, resume };
   }
+  if (!profile) throw new CliError("missing profile: autotrex run <profile.ts> (or --resume DIR)");
+  const parameters = parametersFromFlags(profile, flags);
+  return { parameters, outDir: resolve(flags.out ?? defaultOutDir(profile)) };
+}
+
+async function runCommand(profile: string | undefined, flags: RunFlags): Promise<number> {
+  if (flags.agent) return runRemote(profile, flags);
+  if (profile !== undefined) profile = profileArgument(profile); // a path, or a shipped name
+  const { parameters, outDir, resume } = localRun(profile, flags);
+  checkDut(parameters);
   const opts: RunOptions = {
     ...parameters,
     outDir,
@@ -345,9 +415,18 @@ async function runCommand(profile: string | undefined, flags: RunFlags): Promise
     allowSpeedMismatch: flags.allowSpeedMismatch === true,
     trexDir: flags.trexDir ?? null,
     trexCfg: flags.cfg ?? null,
+    profileTimeoutS: parseNumber(
+      "--profile-timeout",
+      flags.profileTimeout,
+      (n) => n > 0,
+      "seconds to load the profile",
+    ),
   };
-
-  const interrupts = watchInterrupts("stopping traffic and releasing the ports");
+  const createdDir = checkOutDir(outDir);
+  const interrupts = watchInterrupts(
+    "stopping traffic and releasing the ports",
+    INTERRUPT_GRACE_MS,
+  );
   const progress = progressFor(flags, parameters.durationS);
   try {
     const outcome = await runBenchmark(
@@ -356,14 +435,24 @@ async function runCommand(profile: string | undefined, flags: RunFlags): Promise
       resume,
     );
     progress.close();
+    if (outcome.exitCode === ExitCode.interrupted && discardIfNothingMeasured(outDir, createdDir)) {
+      process.stderr.write(`autotrex: interrupted before any trial; removed ${outDir}\n`);
+      return ExitCode.interrupted;
+    }
     if (flags.json) process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
     else if (!flags.quiet)
       process.stdout.write(
         `results: ${outcome.outDir} (Mpps.png, L1Gbps.png, L2Gbps.png, CSVs, result.json)\n`,
       );
-    return compareWithBaseline(outcome.result, outcome.exitCode, flags);
+    return await compareWithBaseline(outcome.result, outcome.exitCode, flags);
   } catch (err) {
     progress.close();
+    discardIfNothingMeasured(outDir, createdDir);
+    // Whatever the interrupted step threw (a connect that never answered, a cancelled load).
+    if (interrupts.signal.aborted && !(err instanceof CliError)) {
+      process.stderr.write("autotrex: interrupted\n");
+      return ExitCode.interrupted;
+    }
     return exitCodeForError(err);
   } finally {
     interrupts.dispose();
@@ -374,7 +463,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
   program
     .command("run")
     .description("search the highest packet rate within the loss threshold(s) for every frame size")
-    .argument("[profile]", "profile file (.ts or .js)")
+    .argument("[profile]", "profile file (.ts or .js), or a shipped profile's name")
     .option("--server <host[:port]>", `TRex server to use (default ${DEFAULT_SERVER})`)
     .option("--emulate", "run against the built-in emulator (accelerated time)")
     .option(
@@ -413,6 +502,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option("--out <dir>", "run directory (default results/<UTC time>-<profile>)")
     .option("--force", "take ports owned by another user (kills their test)")
     .option("--resume <dir>", "continue an interrupted or failed run")
+    .option(
+      "--profile-timeout <s>",
+      "most seconds the profile may take to load and build its streams",
+      String(DEFAULT_PROFILE_TIMEOUT_S),
+    )
     .option("--quiet", "no progress output")
     .option("--json", "print result.json on stdout at the end")
     .option("--trex-dir <dir>", "start t-rex-64 from this TRex directory for the run")

@@ -14,12 +14,20 @@ import {
 import { MAX_FRAME_SIZE, MIN_FRAME_SIZE } from "../rate/line-rate.ts";
 import { VmRunner } from "../vm/index.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
+import { profileArgument } from "./profiles.ts";
+
+/** With --pcap, only this many packets are listed unless --list says otherwise. */
+export const LISTED_WITH_PCAP = 10;
+/** A pcap that cannot be written is bad output the user named: exit status 2, like bad usage. */
+const PCAP_WRITE_EXIT = ExitCode.usage;
 
 export interface SimulateOptions {
   size: number;
   count: number;
   encapOverhead: number;
   pcap?: string;
+  /** Packets to list: default all of them, LISTED_WITH_PCAP with --pcap. */
+  list?: number;
   hex?: boolean;
   json?: boolean;
 }
@@ -46,7 +54,7 @@ function intOption(name: string, min: number, max: number) {
 export async function simulate(path: string, opts: SimulateOptions): Promise<number> {
   let loaded;
   try {
-    loaded = await loadProfile(path, {
+    loaded = await loadProfile(profileArgument(path), {
       frameSizes: [opts.size],
       encapOverhead: opts.encapOverhead,
       ports: [{ portId: 0, direction: "forward" }],
@@ -73,17 +81,64 @@ export async function simulate(path: string, opts: SimulateOptions): Promise<num
 
   const pcap = opts.pcap ? openPcap(opts.pcap) : undefined;
   const out: string[] = [];
-  const json: unknown[] = [];
   if (!opts.json) {
     const size = profile.mix ? "mix, --size ignored" : `frame size ${opts.size} B`;
     out.push(`# ${name}: ${description} (${size}, ${streams.length} stream(s))`);
   }
+  const listed = opts.list ?? (opts.pcap ? LISTED_WITH_PCAP : Number.POSITIVE_INFINITY);
+  let json: unknown[];
+  try {
+    json = emitPackets(streams, opts, listed, out, pcap);
+    await pcap?.close();
+  } catch (err) {
+    throw pcap && opts.pcap && isErrno(err) ? pcapError(opts.pcap, err) : err;
+  }
+  if (opts.json) {
+    out.push(
+      JSON.stringify(
+        {
+          profile: name,
+          description,
+          path: loaded.path,
+          frameSize: profile.mix ? null : opts.size,
+          encapOverhead: opts.encapOverhead,
+          streams: json,
+        },
+        null,
+        2,
+      ),
+    );
+  } else if (pcap && opts.pcap) {
+    const shown =
+      pcap.packetCount > listed ? `, the first ${listed} listed (--list N for more)` : "";
+    out.push(
+      `# wrote ${pcap.packetCount} packets (${pcap.byteCount} bytes) to ${opts.pcap}${shown}`,
+    );
+  }
+  flush(out);
+  return ExitCode.ok;
+}
+
+/**
+ * Runs every stream's field engine for `opts.count` packets, writing each to the pcap and
+ * listing the first `listed` ones (text lines into `out`, flushed as they grow, or the --json
+ * stream entries, which it returns).
+ */
+function emitPackets(
+  streams: ResolvedStream[],
+  opts: SimulateOptions,
+  listed: number,
+  out: string[],
+  pcap: PcapWriter | undefined,
+): unknown[] {
+  const json: unknown[] = [];
   let index = 0;
   for (const s of streams) {
     const packets: unknown[] = [];
     for (const pkt of streamPackets(s, opts.count)) {
       index++;
       pcap?.write(pkt, index);
+      if (index > listed) continue;
       if (opts.json) {
         packets.push({ length: pkt.length, summary: summarize(pkt), hex: pkt.toString("hex") });
         continue;
@@ -104,36 +159,25 @@ export async function simulate(path: string, opts: SimulateOptions): Promise<num
         packets,
       });
   }
-  await pcap?.close();
-  if (opts.json) {
-    out.push(
-      JSON.stringify(
-        {
-          profile: name,
-          description,
-          path: loaded.path,
-          frameSize: profile.mix ? null : opts.size,
-          encapOverhead: opts.encapOverhead,
-          streams: json,
-        },
-        null,
-        2,
-      ),
-    );
-  } else if (opts.pcap) {
-    out.push(`# wrote ${index} packet(s) to ${opts.pcap}`);
-  }
-  flush(out);
-  return ExitCode.ok;
+  return json;
+}
+
+function isErrno(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === "string";
+}
+
+/** One line naming the file and the errno: "--pcap /dev/full: cannot write: ENOSPC (no space left on device)". */
+function pcapError(file: string, err: NodeJS.ErrnoException): CliError {
+  const reason = err.message.replace(/^[A-Z]+: /, "").replace(/, \w+( .*)?$/, "");
+  return new CliError(`--pcap ${file}: cannot write: ${err.code} (${reason})`, PCAP_WRITE_EXIT);
 }
 
 function openPcap(file: string): PcapWriter {
   try {
     return PcapWriter.toFile(file);
   } catch (err) {
-    throw new CliError(
-      `--pcap ${file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+    if (isErrno(err)) throw pcapError(file, err);
+    throw err;
   }
 }
 
@@ -156,7 +200,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .description(
       "build a profile's packets locally (field engine applied), list them or write a pcap",
     )
-    .argument("<profile>", "profile file (.ts or .js), anywhere on disk")
+    .argument(
+      "<profile>",
+      "profile file (.ts or .js) anywhere on disk, or a shipped profile's name",
+    )
     .option(
       "--size <bytes>",
       `frame size, FCS included (${MIN_FRAME_SIZE}..${MAX_FRAME_SIZE})`,
@@ -171,6 +218,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
       0,
     )
     .option("--pcap <file>", "write each stream's packets to this pcap file, stream by stream")
+    .option(
+      "--list <n>",
+      `packets to list (default: all, the first ${LISTED_WITH_PCAP} with --pcap)`,
+      intOption("list", 0, 100_000_000),
+    )
     .option("--hex", "show each packet layer by layer with a hex dump")
     .option("--json", "machine-readable output")
     .action(async (path: string, opts: SimulateOptions) => {

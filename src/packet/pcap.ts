@@ -89,27 +89,34 @@ export function parsePcap(bytes: Uint8Array): ParsedPcap {
   return { snaplen: u32(16), linktype: u32(20), records };
 }
 
+/** Records are gathered into one buffer of this size and written when it is full. */
 const FLUSH_BYTES = 64 * 1024;
 
 /**
  * Streams packets into a pcap file through a file descriptor (synchronous writes) or a
- * Writable stream. Records are batched in memory and flushed every 64 KiB and on close().
+ * Writable stream. Records are gathered in one reused 64 KiB buffer, written out when it is
+ * full and on close(): memory stays bounded whatever the packet count. A write error (ENOSPC,
+ * EIO, …) is thrown by the write() or close() that hit it, as Node's errno error.
  */
 export class PcapWriter {
   readonly #sink: number | Writable;
   readonly #ownsFd: boolean;
   readonly #snaplen: number;
-  #chunks: Buffer[] = [];
-  #pending = 0;
+  readonly #buffer = Buffer.allocUnsafe(FLUSH_BYTES);
+  #used = 0;
   #closed = false;
   #count = 0;
+  #bytes = 0;
 
   /** `sink`: a file descriptor (left open unless `ownsFd`) or a Writable stream (ended on close). */
   constructor(sink: number | Writable, opts: { snaplen?: number; ownsFd?: boolean } = {}) {
     this.#sink = sink;
     this.#ownsFd = opts.ownsFd ?? false;
     this.#snaplen = opts.snaplen ?? PCAP_SNAPLEN;
-    this.#push(pcapFileHeader(this.#snaplen));
+    const header = pcapFileHeader(this.#snaplen);
+    header.copy(this.#buffer);
+    this.#used = header.length;
+    this.#bytes = header.length;
   }
 
   /** Creates (truncates) `path` and writes to it; close() closes the file. */
@@ -121,28 +128,45 @@ export class PcapWriter {
     return this.#count;
   }
 
+  /** Bytes of the file so far (header and records, flushed or not). */
+  get byteCount(): number {
+    return this.#bytes;
+  }
+
   write(data: Uint8Array, timestampUs = 0): void {
     if (this.#closed) throw new Error("PcapWriter: write after close");
     const caplen = Math.min(data.length, this.#snaplen);
-    const rec = Buffer.allocUnsafe(16 + caplen);
-    recordHeader(rec, 0, data.length, timestampUs, this.#snaplen);
-    rec.set(data.subarray(0, caplen), 16);
-    this.#push(rec);
+    const size = 16 + caplen;
+    if (this.#used + size > FLUSH_BYTES) this.flush();
+    if (size > FLUSH_BYTES) {
+      // Larger than the buffer (a snaplen above 64 KiB): written on its own.
+      const rec = Buffer.allocUnsafe(size);
+      recordHeader(rec, 0, data.length, timestampUs, this.#snaplen);
+      rec.set(data.subarray(0, caplen), 16);
+      this.#send(rec);
+    } else {
+      recordHeader(this.#buffer, this.#used, data.length, timestampUs, this.#snaplen);
+      this.#buffer.set(caplen === data.length ? data : data.subarray(0, caplen), this.#used + 16);
+      this.#used += size;
+    }
     this.#count++;
-  }
-
-  #push(chunk: Buffer): void {
-    this.#chunks.push(chunk);
-    this.#pending += chunk.length;
-    if (this.#pending >= FLUSH_BYTES) this.flush();
+    this.#bytes += size;
   }
 
   /** Hands buffered records to the sink. */
   flush(): void {
-    if (this.#pending === 0) return;
-    const data = Buffer.concat(this.#chunks, this.#pending);
-    this.#chunks = [];
-    this.#pending = 0;
+    if (this.#used === 0) return;
+    const used = this.#used;
+    this.#used = 0;
+    // A stream keeps the chunk until it is written: it gets a copy of the reused buffer.
+    this.#send(
+      typeof this.#sink === "number"
+        ? this.#buffer.subarray(0, used)
+        : Buffer.from(this.#buffer.subarray(0, used)),
+    );
+  }
+
+  #send(data: Buffer): void {
     if (typeof this.#sink === "number") {
       for (let off = 0; off < data.length;) off += writeSync(this.#sink, data, off);
     } else {
@@ -150,16 +174,20 @@ export class PcapWriter {
     }
   }
 
-  /** Flushes, then closes an owned file or ends a stream (resolving when it has finished). */
+  /**
+   * Flushes, then closes an owned file or ends a stream (resolving when it has finished). An
+   * owned file is closed even when the last write fails; the error is thrown after.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.flush();
     this.#closed = true;
     const sink = this.#sink;
-    if (typeof sink === "number") {
-      if (this.#ownsFd) closeSync(sink);
-      return;
+    try {
+      this.flush();
+    } finally {
+      if (typeof sink === "number" && this.#ownsFd) closeSync(sink);
     }
+    if (typeof sink === "number") return;
     await new Promise<void>((resolve, reject) => {
       sink.once("error", reject);
       sink.end(() => resolve());

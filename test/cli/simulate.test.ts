@@ -1,12 +1,13 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.ts";
+import { LISTED_WITH_PCAP } from "../../src/cli/simulate.ts";
 import { parsePcap } from "../../src/packet/index.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -64,6 +65,68 @@ describe("autotrex simulate (real binary)", () => {
     expect(err?.code).toBe(2);
     expect(err?.stderr.trim().split("\n")).toHaveLength(1);
     expect(err?.stderr).toContain(`${file}:3`);
+  });
+});
+
+describe("autotrex simulate --pcap through the real binary", () => {
+  const bin = join(root, "bin/autotrex.js");
+  const run = (args: string[], cwd = dir) =>
+    promisify(execFile)(process.execPath, [bin, "simulate", ...args], { cwd }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  it("lists the first 10 packets, then one summary line; --list N lists N", async () => {
+    const pcap = join(dir, "many.pcap");
+    const { code, stdout } = await run(["tcp_1pkt_rand", "--count", "5000", "--pcap", pcap]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(1 + LISTED_WITH_PCAP + 1);
+    expect(lines[1]).toMatch(/^ {4}1 {2}tcp-rand {2}60 B {2}Ether/);
+    expect(lines.at(-1)).toBe(
+      `# wrote 5000 packets (${24 + 5000 * 76} bytes) to ${pcap}, the first 10 listed (--list N for more)`,
+    );
+    expect(parsePcap(readFileSync(pcap)).records).toHaveLength(5000);
+    const listed = await run(["tcp_1pkt_rand", "--count", "50", "--pcap", pcap, "--list", "25"]);
+    expect(listed.stdout.trim().split("\n")).toHaveLength(1 + 25 + 1);
+  });
+
+  it("a pcap that cannot be written: one line naming the file and the errno, exit 2", async () => {
+    const readOnly = join(dir, "read-only");
+    mkdirSync(readOnly, { mode: 0o500 });
+    const cases: Array<[string, RegExp]> = [["/dev/full", /ENOSPC \(no space left on device\)$/]];
+    // root ignores directory permissions: EACCES only for an ordinary user.
+    if (process.getuid?.() !== 0) cases.push([join(readOnly, "x.pcap"), /EACCES/]);
+    cases.push([join(dir, "no-such-dir", "x.pcap"), /ENOENT/]);
+    for (const [file, errno] of cases) {
+      const { code, stdout, stderr } = await run(["tcp_1pkt", "--count", "100000", "--pcap", file]);
+      expect(code, file).toBe(2);
+      expect(stderr.trim().split("\n"), file).toHaveLength(1);
+      expect(stderr).toContain(`--pcap ${file}: cannot write: `);
+      expect(stderr.trim()).toMatch(errno);
+      expect(stdout).not.toContain("# wrote");
+    }
+  });
+
+  it("takes a shipped profile by name from any directory; an existing path wins", async () => {
+    const elsewhere = mkdtempSync(join(dir, "cwd-"));
+    for (const name of ["srv6_1pkt", "srv6_1pkt.ts"]) {
+      const { code, stdout } = await run([name, "--size", "128", "--count", "1"], elsewhere);
+      expect(code, name).toBe(0);
+      expect(stdout).toMatch(/^# srv6_1pkt: One SRv6 stream/);
+    }
+    writeFileSync(
+      join(elsewhere, "tcp_1pkt.ts"),
+      `import { defineProfile, packet, Ether, IP, UDP } from "autotrex";\n` +
+        `export default defineProfile({ description: "mine", streams: () => [{ packet: packet(Ether(), IP(), UDP()) }] });\n`,
+    );
+    const own = await run(["tcp_1pkt.ts", "--count", "1"], elsewhere);
+    expect(own.stdout).toMatch(/^# tcp_1pkt: mine /);
+    const unknown = await run(["tcp1pkt"], elsewhere);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe(
+      'autotrex: no such profile file or shipped profile "tcp1pkt" (closest: tcp_1pkt, udp_1pkt, srv6_1pkt; `autotrex profiles` lists them all)',
+    );
   });
 });
 
