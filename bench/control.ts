@@ -101,7 +101,7 @@ async function benchOurs(url: string): Promise<Map<number, number[]>> {
         mark();
         const before = await client.portCounters([0, 1]);
         mark();
-        await client.start(0, { totalPps: RATE_PPS, durationS: DURATION_S });
+        await client.start([0], { totalPps: RATE_PPS, durationS: DURATION_S });
         mark();
         await client.waitOnTraffic([0]);
         mark();

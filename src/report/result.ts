@@ -25,6 +25,17 @@ export interface ThresholdOutcome extends Rates {
   lossRatio: number;
   lineRateLimited: boolean;
   /**
+   * The result is the most the traffic generator could send: its trials fell short of the rate
+   * asked for, so the DUT may be faster. Absent in files written before it was recorded.
+   */
+  generatorLimited?: boolean;
+  /**
+   * Rate the generator really offered in the deciding trial (tx over the time the port
+   * transmitted) and that time, s; `ratePps` never exceeds it. Absent in older files.
+   */
+  offeredPps?: number;
+  elapsedS?: number;
+  /**
    * The trials that established the result: their `trial` numbers in trials.csv for this
    * frame size. Absent in result files written before it was recorded.
    */

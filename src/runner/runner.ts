@@ -28,6 +28,7 @@ import {
   type ThresholdOutcome,
 } from "../report/result.ts";
 import { getSearchAlgorithm } from "../search/index.ts";
+import { searchWithinGenerator } from "../search/generator-limit.ts";
 import type { SearchResult, TrialRecord } from "../search/types.ts";
 import type { StreamDefinition, TrexClient } from "../trex/index.ts";
 import { openServer } from "./server.ts";
@@ -91,6 +92,9 @@ function thresholdOutcomes(search: SearchResult, frameSize: number): ThresholdOu
       l2Bps: l2Bps(r.ratePps, frameSize),
       lossRatio: r.lossRatio ?? 0,
       lineRateLimited: r.lineRateLimited,
+      generatorLimited: r.generatorLimited,
+      ...(r.offeredPps === undefined ? {} : { offeredPps: r.offeredPps }),
+      ...(r.elapsedS === undefined ? {} : { elapsedS: r.elapsedS }),
       trials: r.trialIndices,
     });
   }
@@ -169,7 +173,8 @@ async function measureSize(
     ctx.dir.appendTrial(frameSize, trial, trialStartedAt, lineRate);
     ctx.emit({ type: "trial", frameSize, sizeIndex, trial });
   };
-  const search = await algorithm.search(
+  const search = await searchWithinGenerator(
+    algorithm,
     {
       lineRatePps: lineRate,
       lossThresholdsPct: opts.lossThresholdsPct,
@@ -191,13 +196,20 @@ async function measureSize(
   const results = thresholdOutcomes(search, rateSize);
   if (opts.latencyPps !== null) {
     for (const r of results) {
-      r.latencyUs = await runLatencyTrial(
+      const { loadPps, ...latencyUs } = await runLatencyTrial(
         ctx.client,
         trialPlan,
-        r.ratePps,
+        { ratePps: r.ratePps, speedBps: ctx.speedBps },
         opts.durationS,
         opts.latencyPps,
       );
+      r.latencyUs = latencyUs;
+      if (loadPps < r.ratePps) {
+        ctx.emit({
+          type: "warning",
+          message: `${frameSize} B: latency measured at ${loadPps.toFixed(0)} pps, not ${r.ratePps.toFixed(0)}: the latency stream needs room on the link`,
+        });
+      }
     }
   }
   const primary = results.find((r) => r.lossThresholdPct === opts.lossThresholdsPct[0]);

@@ -5,6 +5,7 @@
 import type { PortCounters, StreamDefinition, TrexClient } from "../trex/index.ts";
 import { counterDelta } from "../trex/index.ts";
 import type { TrialOutcome } from "../search/types.ts";
+import { FCS_BYTES, l1BitsPerFrame, MIN_FRAME_SIZE } from "../rate/line-rate.ts";
 
 /** Relative TX shortfall beyond which a trial is an underrun (the generator could not keep up). */
 export const TX_UNDERRUN_TOLERANCE = 0.001;
@@ -90,9 +91,16 @@ export async function runTrial(
   for (const d of plan.directions) await client.addStreams(d.txPort, d.streams);
   const before = await client.portCounters(allPorts);
   throwIfAborted(plan.signal);
+  let elapsedS: number;
+  let elapsedMinS: number;
   try {
-    for (const port of txPorts) await client.start(port, { totalPps: ratePps, durationS });
-    await client.waitOnTraffic(txPorts, { signal: plan.signal });
+    const startedAtS = await client.start(txPorts, { totalPps: ratePps, durationS });
+    const end = await client.waitOnTraffic(txPorts, {
+      signal: plan.signal,
+      expectedS: durationS,
+    });
+    elapsedS = end.endedAtS - startedAtS;
+    elapsedMinS = (end.lastBusyAtS ?? end.endedAtS) - startedAtS;
   } catch (err) {
     await client.stop(txPorts).catch(() => undefined);
     throw plan.signal?.aborted ? new TrialAbortedError() : err;
@@ -101,7 +109,54 @@ export async function runTrial(
   const after = await client.portCounters(allPorts);
   const { txPackets, rxPackets } = sumDeltas(before, after, plan);
   const requested = ratePps * durationS * plan.directions.length;
-  return { txPackets, rxPackets, ...judgeTrial(requested, txPackets, rxPackets) };
+  return {
+    txPackets,
+    rxPackets,
+    elapsedS,
+    elapsedMinS,
+    offeredPps: offeredRatePps(txPackets / plan.directions.length, durationS, elapsedS),
+    ...judgeTrial(requested, txPackets, rxPackets),
+  };
+}
+
+/**
+ * The rate the generator really offered: packets over the time the port transmitted, by the
+ * server's clock. Never above packets / requested duration: a clock that says the port was
+ * done sooner than asked (an emulator at time scale 0 with no model clock) proves no more.
+ */
+export function offeredRatePps(txPackets: number, durationS: number, elapsedS: number): number {
+  return txPackets / Math.max(durationS, Number.isFinite(elapsedS) ? elapsedS : 0);
+}
+
+/** Frame size TRex counts for a packet: padded to the minimum frame, FCS included. */
+function wireFrameSize(packet: Uint8Array): number {
+  return Math.max(packet.length + FCS_BYTES, MIN_FRAME_SIZE);
+}
+
+/**
+ * Highest rate of the traffic under test that leaves room for a latency probe of the first
+ * stream's packet at `latencyPps` within the line rate (TRex refuses more without force).
+ * Throws when the probe alone fills the link.
+ */
+export function roomBesideProbe(
+  streams: StreamDefinition[],
+  speedBps: number,
+  latencyPps: number,
+): number {
+  const shareSum = streams.reduce((sum, s) => sum + s.ratePps, 0);
+  const bitsPerPacket = streams.reduce(
+    (sum, s) => sum + (s.ratePps / shareSum) * l1BitsPerFrame(wireFrameSize(s.packet)),
+    0,
+  );
+  const probeBps = latencyPps * l1BitsPerFrame(wireFrameSize(streams[0].packet));
+  // A hair under the line: TRex compares its own float sums against the port speed.
+  const roomBps = speedBps * (1 - 1e-6) - probeBps;
+  if (roomBps <= 0) {
+    throw new Error(
+      `a latency stream of ${latencyPps} pps alone fills the ${speedBps / 1e9} Gb/s link; lower --latency-pps`,
+    );
+  }
+  return roomBps / bitsPerPacket;
 }
 
 /** Packet-group id of the latency stream of direction i. */
@@ -110,16 +165,21 @@ const LATENCY_PG_ID_BASE = 1000;
 /**
  * Measures latency at a result's rate: the traffic under test plus one latency stream per
  * direction at `latencyPps`. Run as a separate trial so latency packets never distort the loss
- * figure of the result.
+ * figure of the result. At a rate near the line the traffic under test makes room for the probe
+ * (`loadPps` says at what rate it ran).
  */
 export async function runLatencyTrial(
   client: TrexClient,
   plan: TrialPlan,
-  ratePps: number,
+  load: { ratePps: number; speedBps: number },
   durationS: number,
   latencyPps: number,
-): Promise<{ min: number; avg: number; max: number }> {
+): Promise<{ min: number; avg: number; max: number; loadPps: number }> {
   const pgIds = plan.directions.map((_, i) => LATENCY_PG_ID_BASE + i);
+  const ratePps = Math.min(
+    load.ratePps,
+    ...plan.directions.map((d) => roomBesideProbe(d.streams, load.speedBps, latencyPps)),
+  );
   const directions = plan.directions.map((d, i) => {
     const shareSum = d.streams.reduce((sum, s) => sum + s.ratePps, 0);
     const scaled = d.streams.map((s) => ({ ...s, ratePps: (s.ratePps / shareSum) * ratePps }));
@@ -142,5 +202,6 @@ export async function runLatencyTrial(
     min: Math.min(...lat.map((l) => l.minUs)),
     avg: lat.reduce((sum, l) => sum + l.avgUs, 0) / lat.length,
     max: Math.max(...lat.map((l) => l.maxUs)),
+    loadPps: ratePps,
   };
 }

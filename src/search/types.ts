@@ -20,7 +20,15 @@ export interface TrialOutcome {
    * up sends rate x duration packets over a longer time). Absent: the requested duration.
    */
   elapsedS?: number;
-  /** Rate the generator really offered per direction: tx / elapsed. Absent: tx / duration. */
+  /**
+   * The least the port can have transmitted, s: the end of traffic is seen by polling, so it
+   * lies between this (the last poll that saw the port busy) and elapsedS. Absent: elapsedS.
+   */
+  elapsedMinS?: number;
+  /**
+   * Rate the generator really offered per direction: tx / elapsed (a lower bound, since elapsedS
+   * is an upper one). Absent: tx / duration.
+   */
   offeredPps?: number;
 }
 
@@ -69,6 +77,12 @@ export interface ThresholdResult {
    * rate the generator achieved, never the one asked for.
    */
   generatorLimited: boolean;
+  /**
+   * What the generator really offered in the deciding trial (the passing one at or above the
+   * rate that it offered least) and how long it transmitted; set by searchWithinGenerator.
+   */
+  offeredPps?: number;
+  elapsedS?: number;
   /** Indices into the search's trial list that establish this result. */
   trialIndices: number[];
 }

@@ -69,9 +69,28 @@ export interface ConnectOptions {
 export interface WaitOptions {
   /** Give up after this long (TrexTimeoutError); no limit by default. */
   timeoutMs?: number;
-  /** Longest interval between two polls, default 50 ms (the first polls come sooner). */
+  /**
+   * Longest interval between two polls once the traffic is due to end, default
+   * END_POLL_MS: it bounds how much the measured transmit time can overstate the real one.
+   */
   pollMs?: number;
+  /** When the traffic is due to end, s after the start: polls before then are sparse. */
+  expectedS?: number;
   signal?: AbortSignal;
+}
+
+/** Poll interval near the end of traffic, ms (see WaitOptions.pollMs). */
+export const END_POLL_MS = 10;
+/** Longest sleep between two polls while traffic is far from its end, ms. */
+const FAR_POLL_MS = 250;
+
+/**
+ * When traffic ended by the server's clock (ping `ts`), s: between the last poll that still saw
+ * a port transmitting (absent when the first poll found them idle) and the first that did not.
+ */
+export interface TrafficEnd {
+  lastBusyAtS?: number;
+  endedAtS: number;
 }
 
 /** "host[:port]" or "tcp://host:port" → "tcp://host:port". */
@@ -375,10 +394,13 @@ export class TrexClient {
    * STLClient.reset() does to the server, minus its force-acquire.
    */
   async reset(ports: number[]): Promise<void> {
+    // Service mode off last, as STLClient.reset(): a port a previous user left in service mode
+    // refuses streams with flow stats (latency).
     const calls = ports.flatMap((p) => [
       this.owned(p, "stop_traffic", { profile_id: "*" }),
       this.owned(p, "remove_all_streams", { profile_id: PROFILE }),
       this.req("set_rx_feature", { port_id: p, type: "queue", enabled: false }, p),
+      this.owned(p, "service", { enabled: false, filtered: false }),
     ]);
     await this.batch(calls);
     for (const p of ports) this.nextStreamId.set(p, 1);
@@ -408,14 +430,15 @@ export class TrexClient {
   }
 
   /**
-   * Starts the port's streams at `totalPps` in total (each stream gets its share of its
-   * ratePps), for `durationS` seconds (Infinity = until stop). Without `force` the server
-   * refuses rates above line rate.
+   * Starts each port's streams at `totalPps` in total per port (each stream gets its share of
+   * its rateShare), for `durationS` seconds (Infinity = until stop), all ports in one request.
+   * Without `force` the server refuses rates above line rate. Returns the server's time just
+   * before the first port started, s.
    */
   async start(
-    portId: number,
+    ports: number[],
     opts: { totalPps: number; durationS: number; force?: boolean },
-  ): Promise<void> {
+  ): Promise<number> {
     if (!Number.isFinite(opts.totalPps) || opts.totalPps <= 0) {
       throw new RangeError(`start: totalPps must be a positive number, got ${opts.totalPps}`);
     }
@@ -423,15 +446,20 @@ export class TrexClient {
       throw new RangeError(`start: durationS must be positive, got ${opts.durationS}`);
     }
     // core_mask is omitted: 2^64-1 (what Python sends) has no exact JS number; absent = all cores.
-    await this.batch([
-      this.owned(portId, "start_traffic", {
-        profile_id: PROFILE,
-        mul: { type: "pps", op: "abs", value: opts.totalPps },
-        duration: Number.isFinite(opts.durationS) ? opts.durationS : -1,
-        force: opts.force === true,
-        start_at_ts: 0,
-      }),
-    ]);
+    const replies = await this.batch(
+      ports.map((portId) =>
+        this.owned(portId, "start_traffic", {
+          profile_id: PROFILE,
+          mul: { type: "pps", op: "abs", value: opts.totalPps },
+          duration: Number.isFinite(opts.durationS) ? opts.durationS : -1,
+          force: opts.force === true,
+          start_at_ts: 0,
+        }),
+      ),
+    );
+    return Math.min(
+      ...replies.map((r, i) => toNumber(obj(r, "start_traffic").ts, `port ${ports[i]} start ts`)),
+    );
   }
 
   /** Stops all traffic on the ports, in one round trip. */
@@ -452,16 +480,22 @@ export class TrexClient {
 
   /**
    * Resolves once none of the ports transmits any more (duration over, bursts done, or
-   * stopped), judged by the server's port state. Polls after 1, 2, 4 ... ms up to `pollMs`.
+   * stopped), judged by the server's port state, with the server's time around the end (a ping
+   * in each poll). Polls sparsely until `expectedS` after the call, then every `pollMs`; the
+   * first poll comes at once, so an accelerated emulator answers in a moment.
    */
-  async waitOnTraffic(ports: number[], opts: WaitOptions = {}): Promise<void> {
+  async waitOnTraffic(ports: number[], opts: WaitOptions = {}): Promise<TrafficEnd> {
     const started = performance.now();
-    const pollMs = opts.pollMs ?? 50;
-    let delay = 1;
+    const pollMs = opts.pollMs ?? END_POLL_MS;
+    const expectedMs = (opts.expectedS ?? 0) * 1000;
+    let lastBusyAtS: number | undefined;
     for (;;) {
       opts.signal?.throwIfAborted();
-      const states = await this.portStates(ports);
-      if ([...states.values()].every((s) => !ACTIVE_STATES.has(s))) return;
+      const { states, serverTimeS } = await this.statesWithTime(ports);
+      if ([...states.values()].every((s) => !ACTIVE_STATES.has(s))) {
+        return { ...(lastBusyAtS === undefined ? {} : { lastBusyAtS }), endedAtS: serverTimeS };
+      }
+      lastBusyAtS = serverTimeS;
       const waited = performance.now() - started;
       if (opts.timeoutMs !== undefined && waited >= opts.timeoutMs) {
         const busy = [...states].filter(([, s]) => ACTIVE_STATES.has(s)).map(([p]) => p);
@@ -472,11 +506,26 @@ export class TrexClient {
           this.address,
         );
       }
-      let next = Math.min(delay, pollMs);
+      const untilEnd = expectedMs - waited;
+      let next = untilEnd > 2 * pollMs ? Math.min(untilEnd / 2, FAR_POLL_MS) : pollMs;
       if (opts.timeoutMs !== undefined) next = Math.min(next, opts.timeoutMs - waited);
       await sleep(Math.max(0, next), opts.signal);
-      delay *= 2;
     }
+  }
+
+  /** Port states and the server's clock, in one round trip. */
+  private async statesWithTime(
+    ports: number[],
+  ): Promise<{ states: Map<number, PortState>; serverTimeS: number }> {
+    const replies = await this.batch([
+      ...ports.map((p) => this.req("get_port_status", { port_id: p, block: false }, p)),
+      this.req("ping"),
+    ]);
+    const states = new Map(
+      ports.map((p, i) => [p, str(obj(replies[i], `get_port_status of port ${p}`).state) ?? ""]),
+    );
+    const serverTimeS = toNumber(obj(replies[ports.length], "ping").ts, "ping ts");
+    return { states, serverTimeS };
   }
 
   /** Cumulative counters of the ports, read in one round trip (one consistent snapshot). */

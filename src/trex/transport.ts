@@ -33,6 +33,16 @@ export const COMPRESS_THRESHOLD_BYTES = 64 * 1024;
  * the server refuses messages over 999,999 bytes (raw or inflated).
  */
 export const BATCH_CHUNK_BYTES = 500_000;
+/** "Try again later": the port is busy with RX-core configuration; the same call may pass later. */
+export const RPC_TRY_AGAIN = -32001;
+/** "Work in progress": an async task was started; its ticket is polled with get_async_results. */
+export const RPC_WORK_IN_PROGRESS = -32002;
+/**
+ * How a busy server is waited for: re-asked every BUSY_RETRY_INTERVAL_MS for up to
+ * BUSY_RETRY_LIMIT_MS (TRex's Python client: every 0.3 s for max(timeout, 3 s)).
+ */
+export const BUSY_RETRY_INTERVAL_MS = 100;
+export const BUSY_RETRY_LIMIT_MS = 3000;
 
 export interface RpcCall {
   method: string;
@@ -56,6 +66,23 @@ export interface SendOptions {
   /** Safe to re-send after a lost reply (it does not change server state). */
   idempotent?: boolean;
   timeoutMs?: number;
+}
+
+function isBusy(error: TrexRpcError): boolean {
+  return error.code === RPC_TRY_AGAIN || error.code === RPC_WORK_IN_PROGRESS;
+}
+
+/** What to send again for a busy answer: the call itself, or the poll of its async ticket. */
+function busyRetryCall(call: RpcCall, outcome: RpcOutcome): RpcCall {
+  if (outcome.ok || outcome.error.code !== RPC_WORK_IN_PROGRESS) return call;
+  const ticket = Number(outcome.error.specificErr);
+  if (!Number.isInteger(ticket)) return call;
+  const apiH = call.params.api_h;
+  return {
+    method: "get_async_results",
+    params: { ...(apiH === undefined ? {} : { api_h: apiH }), ticket_id: ticket },
+    portId: call.portId,
+  };
 }
 
 /** Methods that do not change server state: re-sent after a lost reply. */
@@ -206,8 +233,14 @@ export class RpcTransport {
     return { jsonrpc: "2.0", id: this.nextId++, method: call.method, params: call.params };
   }
 
-  /** One call; a JSON-RPC error is thrown as TrexRpcError. */
+  /** One call; a JSON-RPC error is thrown as TrexRpcError. A busy server is asked again. */
   async call(call: RpcCall, opts: SendOptions = {}): Promise<Json> {
+    const [outcome] = await this.settleBusy([call], [await this.callOnce(call, opts)], opts);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.result;
+  }
+
+  private async callOnce(call: RpcCall, opts: SendOptions): Promise<RpcOutcome> {
     const text = JSON.stringify(this.envelope(call));
     const reply = await this.exchange(
       text,
@@ -215,16 +248,44 @@ export class RpcTransport {
       opts.idempotent ?? isReadOnly(call.method),
       opts,
     );
-    const outcome = outcomeOf(call, reply);
-    if (!outcome.ok) throw outcome.error;
-    return outcome.result;
+    return outcomeOf(call, reply);
   }
 
   /**
    * Calls in one message (several when the JSON passes BATCH_CHUNK_BYTES); the outcomes are in
-   * call order and a failed call does not stop the others, as on the server.
+   * call order and a failed call does not stop the others, as on the server. Calls the server
+   * was too busy for are asked again (settleBusy).
    */
   async batch(calls: RpcCall[], opts: SendOptions = {}): Promise<RpcOutcome[]> {
+    return this.settleBusy(calls, await this.batchOnce(calls, opts), opts);
+  }
+
+  /**
+   * Re-asks the calls answered "try again" (the same call) or "work in progress" (the task's
+   * ticket, with get_async_results) until they settle or BUSY_RETRY_LIMIT_MS passes; what is
+   * still busy then is returned as the server's error.
+   */
+  private async settleBusy(
+    calls: RpcCall[],
+    outcomes: RpcOutcome[],
+    opts: SendOptions,
+  ): Promise<RpcOutcome[]> {
+    const deadline = performance.now() + BUSY_RETRY_LIMIT_MS;
+    const pending = calls.map((call) => call);
+    for (;;) {
+      const busy = outcomes.flatMap((o, i) => (!o.ok && isBusy(o.error) ? [i] : []));
+      if (busy.length === 0 || performance.now() >= deadline) return outcomes;
+      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_INTERVAL_MS));
+      for (const i of busy) pending[i] = busyRetryCall(pending[i], outcomes[i]);
+      const again = await this.batchOnce(
+        busy.map((i) => pending[i]),
+        opts,
+      );
+      busy.forEach((i, k) => (outcomes[i] = again[k]));
+    }
+  }
+
+  private async batchOnce(calls: RpcCall[], opts: SendOptions): Promise<RpcOutcome[]> {
     const outcomes: RpcOutcome[] = [];
     let chunk: RpcCall[] = [];
     let parts: string[] = [];

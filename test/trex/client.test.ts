@@ -154,7 +154,7 @@ describe("ownership", () => {
   it("refuses owned calls on ports it does not hold, before sending anything", async () => {
     const emu = await emulator();
     const c = await client(emu.rpcUrl);
-    await expect(c.start(0, { totalPps: 1000, durationS: 1 })).rejects.toThrow(/not acquired/);
+    await expect(c.start([0], { totalPps: 1000, durationS: 1 })).rejects.toThrow(/not acquired/);
   });
 
   it("loses an evicted port with the server's error", async () => {
@@ -173,7 +173,7 @@ describe("ownership", () => {
     const c = await client(emu.rpcUrl);
     await c.acquire([0, 1]);
     await c.addStreams(0, [continuous(64)]);
-    await c.start(0, { totalPps: 1000, durationS: Infinity });
+    await c.start([0], { totalPps: 1000, durationS: Infinity });
     expect(emu.portState(0).state).toBe("TX");
     await c.disconnect();
     expect(emu.portState(0)).toEqual({ owner: "", state: "STREAMS" });
@@ -199,7 +199,7 @@ describe("a trial", () => {
     const ids = await c.addStreams(0, [continuous(frameSize, 3), continuous(frameSize, 1)]);
     expect(ids).toEqual([1, 2]);
     const before = await c.portCounters([0, 1]);
-    await c.start(0, { totalPps: ratePps, durationS });
+    await c.start([0], { totalPps: ratePps, durationS });
     await c.waitOnTraffic([0], { timeoutMs: 10_000 });
     const after = await c.portCounters([0, 1]);
     const tx = counterDelta(before.get(0)!, after.get(0)!);
@@ -222,7 +222,7 @@ describe("a trial", () => {
     await c.acquire([0, 1]);
     await c.reset([0, 1]);
     await c.addStreams(0, [continuous(64)]);
-    await c.start(0, { totalPps: 1000, durationS: 3 });
+    await c.start([0], { totalPps: 1000, durationS: 3 });
     await c.waitOnTraffic([0]);
     expect((await c.portCounters([1])).get(1)!.ipackets).toBe(3000n);
   });
@@ -242,7 +242,7 @@ describe("a trial", () => {
     expect(c.transportStats.messagesSent - sentBefore).toBe(1);
     expect(ids).toEqual(streams.map((_, i) => i + 1));
     const before = await c.portCounters([0, 1]);
-    await c.start(0, { totalPps: 254_000, durationS: 2 });
+    await c.start([0], { totalPps: 254_000, durationS: 2 });
     await c.waitOnTraffic([0]);
     const after = await c.portCounters([0, 1]);
     expect(counterDelta(before.get(0)!, after.get(0)!).opackets).toBe(508_000);
@@ -266,7 +266,7 @@ describe("a trial", () => {
       },
     ]);
     const before = await c.portCounters([0]);
-    await c.start(0, { totalPps: 10_000, durationS: 60 });
+    await c.start([0], { totalPps: 10_000, durationS: 60 });
     await c.waitOnTraffic([0]);
     const after = await c.portCounters([0]);
     expect(counterDelta(before.get(0)!, after.get(0)!).opackets).toBe(1234 + 70);
@@ -280,8 +280,8 @@ describe("a trial", () => {
     await c.reset([0, 1]);
     await c.addStreams(0, [continuous(64)]);
     await c.addStreams(1, [continuous(64)]);
-    await c.start(0, { totalPps: 1000, durationS: 2 });
-    await c.start(1, { totalPps: 1000, durationS: 3 });
+    await c.start([0], { totalPps: 1000, durationS: 2 });
+    await c.start([1], { totalPps: 1000, durationS: 3 });
     expect(await c.portStates([0, 1])).toEqual(
       new Map([
         [0, "TX"],
@@ -304,7 +304,7 @@ describe("a trial", () => {
     await c.acquire([0, 1]);
     await c.reset([0, 1]);
     await c.addStreams(0, [continuous(64)]);
-    await c.start(0, { totalPps: 1000, durationS: Infinity });
+    await c.start([0], { totalPps: 1000, durationS: Infinity });
     await expect(c.waitOnTraffic([0], { timeoutMs: 60 })).rejects.toThrow(TrexTimeoutError);
     const abort = new AbortController();
     const waiting = c.waitOnTraffic([0], { signal: abort.signal });
@@ -314,7 +314,7 @@ describe("a trial", () => {
     expect(emu.portState(0).state).toBe("STREAMS");
     await c.waitOnTraffic([0]);
     // reset on a transmitting port stops it first.
-    await c.start(0, { totalPps: 1000, durationS: Infinity });
+    await c.start([0], { totalPps: 1000, durationS: Infinity });
     await c.reset([0]);
     expect(emu.portState(0).state).toBe("IDLE");
   });
@@ -326,12 +326,12 @@ describe("a trial", () => {
     await c.reset([0, 1]);
     await c.addStreams(0, [continuous(64)]);
     const overLine = Math.ceil(lineRatePps(10e9, 64) * 1.01);
-    const err = await c.start(0, { totalPps: overLine, durationS: 1 }).catch((e: unknown) => e);
+    const err = await c.start([0], { totalPps: overLine, durationS: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrexRpcError);
     expect(err).toMatchObject({ method: "start_traffic", code: -32000, portId: 0 });
     expect((err as TrexRpcError).specificErr).toMatch(/exceeds port line rate/);
     const before = await c.portCounters([0]);
-    await c.start(0, { totalPps: overLine, durationS: 1, force: true });
+    await c.start([0], { totalPps: overLine, durationS: 1, force: true });
     await c.waitOnTraffic([0]);
     const after = await c.portCounters([0]);
     expect(counterDelta(before.get(0)!, after.get(0)!).opackets).toBe(
@@ -349,7 +349,7 @@ describe("a trial", () => {
       { ...continuous(64, 10), flowStats: { pgId: 5, latency: true } },
       { ...continuous(64, 10), flowStats: { pgId: 6, latency: false } },
     ]);
-    await c.start(0, { totalPps: 1020, durationS: 10 });
+    await c.start([0], { totalPps: 1020, durationS: 10 });
     await c.waitOnTraffic([0]);
     const stats = await c.pgidStats([5, 6]);
     expect(stats.flowStats.get(6)?.txPackets.get(0)).toBe(100n);
@@ -365,8 +365,8 @@ describe("a trial", () => {
     const emu = await emulator();
     const c = await client(emu.rpcUrl);
     await c.acquire([0]);
-    await expect(c.start(0, { totalPps: 0, durationS: 1 })).rejects.toThrow(RangeError);
-    await expect(c.start(0, { totalPps: 10, durationS: 0 })).rejects.toThrow(RangeError);
+    await expect(c.start([0], { totalPps: 0, durationS: 1 })).rejects.toThrow(RangeError);
+    await expect(c.start([0], { totalPps: 10, durationS: 0 })).rejects.toThrow(RangeError);
     await expect(c.addStreams(0, [{ ...continuous(64), ratePps: -1 }])).rejects.toThrow(/ratePps/);
   });
 
@@ -409,7 +409,7 @@ describe("faults", () => {
     await c.acquire([0, 1]);
     await c.reset([0, 1]);
     await c.addStreams(0, [continuous(64)]);
-    const err = await c.start(0, { totalPps: 1000, durationS: 5 }).catch((e: unknown) => e);
+    const err = await c.start([0], { totalPps: 1000, durationS: 5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrexTimeoutError);
     expect(err).toMatchObject({ method: "start_traffic", timeoutMs: 200, attempts: 1 });
     expect((err as Error).message).toContain(emu.rpcUrl);
@@ -423,10 +423,10 @@ describe("faults", () => {
     await c.acquire([0, 1]);
     await c.reset([0, 1]);
     await c.addStreams(0, [continuous(64)]);
-    await c.start(0, { totalPps: 1000, durationS: 30 });
+    await c.start([0], { totalPps: 1000, durationS: 30 });
     const err = await c.waitOnTraffic([0]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrexTimeoutError);
-    expect(err).toMatchObject({ method: "get_port_status", attempts: 2 });
+    expect(err).toMatchObject({ method: "get_port_status+ping", attempts: 2 });
     // disconnect still closes the socket, then reports the failed release.
     await expect(c.disconnect()).rejects.toThrow(TrexTimeoutError);
   });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   BATCH_CHUNK_BYTES,
+  BUSY_RETRY_LIMIT_MS,
   COMPRESS_THRESHOLD_BYTES,
   RpcTransport,
 } from "../../src/trex/transport.ts";
@@ -213,4 +214,55 @@ describe("RpcTransport timeouts", () => {
     expect(stub.requests.length).toBe(4);
     expect(rpc.recreatedSockets).toBe(3);
   });
+});
+
+describe("RpcTransport on a busy server", () => {
+  type Env = { id: unknown; method: string; params: Record<string, unknown> };
+  const envelopes = (json: unknown): Env[] => (Array.isArray(json) ? json : [json]) as Env[];
+  const reply = (json: unknown, answer: (e: Env) => object): string => {
+    const out = envelopes(json).map((e) => ({ id: e.id, jsonrpc: "2.0", ...answer(e) }));
+    return JSON.stringify(Array.isArray(json) ? out : out[0]) + "\n";
+  };
+  const tryAgain = { error: { code: -32001, message: "Try again later" } };
+
+  it("asks again after -32001 'try again', only for the calls that were refused", async () => {
+    stub = await startStub((req, i) =>
+      reply(req.json, (e) =>
+        i < 2 && e.method === "get_port_status" ? tryAgain : { result: { method: e.method } },
+      ),
+    );
+    rpc = new RpcTransport(stub.url, { timeoutMs: 2000, retries: 0 });
+    const outcomes = await rpc.batch([
+      { method: "get_port_stats", params: {} },
+      { method: "get_port_status", params: {} },
+    ]);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(stub.requests.length).toBe(3);
+    expect(envelopes(stub.requests[2].json).map((e) => e.method)).toEqual(["get_port_status"]);
+  });
+
+  it("polls the ticket of -32002 'work in progress' with get_async_results", async () => {
+    stub = await startStub((req, i) =>
+      reply(req.json, (e) =>
+        i === 0
+          ? { error: { code: -32002, message: "Work in progress", specific_err: "17" } }
+          : { result: { method: e.method, ticket: e.params.ticket_id ?? null } },
+      ),
+    );
+    rpc = new RpcTransport(stub.url, { timeoutMs: 2000, retries: 0 });
+    const result = await rpc.call({ method: "set_l3", params: { api_h: "h" } });
+    expect(result).toEqual({ method: "get_async_results", ticket: 17 });
+    expect(envelopes(stub.requests[1].json)[0].params).toEqual({ api_h: "h", ticket_id: 17 });
+  });
+
+  it("gives the server's error once it stays busy past the limit", async () => {
+    stub = await startStub((req) => reply(req.json, () => tryAgain));
+    rpc = new RpcTransport(stub.url, { timeoutMs: 2000, retries: 0 });
+    const t0 = performance.now();
+    const err = await rpc.call({ method: "get_port_status", params: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrexRpcError);
+    expect(err).toMatchObject({ code: -32001 });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(BUSY_RETRY_LIMIT_MS);
+    expect(stub.requests.length).toBeGreaterThan(10);
+  }, 10_000);
 });
