@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { RPC_ERR } from "./params.ts";
 
 export type FaultSpec =
   /** Never answer the matching request (the server keeps serving the next ones). */
@@ -18,6 +19,19 @@ export type FaultSpec =
   | { kind: "exit"; method?: string; nth?: number; afterMs?: number }
   /** The port is owned by another user from the start (another session, its own handler). */
   | { kind: "foreign-owner"; port: number; owner: string }
+  /** The port's link is down from the start: speed 0, start_traffic refused without force. */
+  | { kind: "link-down"; port: number }
+  /**
+   * Answer `times` calls of the method from its `nth` on (default: the first one) with TRex's
+   * -32001 "Try again later", without running them (a port busy with RX configuration).
+   */
+  | { kind: "try-again"; method: string; nth?: number; times?: number }
+  /**
+   * Run `times` calls of the method from its `nth` on, but answer -32002 "Work in progress"
+   * with a ticket id; `get_async_results {ticket_id}` answers -32002 `polls` more times
+   * (default 0), then the call's own reply, as TRex's asynchronous port configuration does.
+   */
+  | { kind: "work-in-progress"; method: string; nth?: number; times?: number; polls?: number }
   /** Answer the matching method with a JSON-RPC error instead of running it. */
   | {
       kind: "error";
@@ -35,10 +49,20 @@ const KEYS: Record<FaultKind, { required: string[]; optional: string[] }> = {
   "delay-reply": { required: ["ms"], optional: ["nth", "method", "times"] },
   exit: { required: [], optional: ["method", "nth", "afterMs"] },
   "foreign-owner": { required: ["port", "owner"], optional: [] },
+  "link-down": { required: ["port"], optional: [] },
+  "try-again": { required: ["method"], optional: ["nth", "times"] },
+  "work-in-progress": { required: ["method"], optional: ["nth", "times", "polls"] },
   error: { required: ["method"], optional: ["code", "message", "nth", "times"] },
 };
 
-const NUMBER_KEYS = new Set(["nth", "times", "ms", "afterMs", "port", "code"]);
+const NUMBER_KEYS = new Set(["nth", "times", "ms", "afterMs", "port", "code", "polls"]);
+
+/** TRex's replies to a busy server (src/rpc-server/trex_rpc_jsonrpc_v2_parser.cpp). */
+export const TRY_AGAIN = { code: RPC_ERR.tryAgain, message: "Try again later" } as const;
+export const WORK_IN_PROGRESS = {
+  code: RPC_ERR.workInProgress,
+  message: "Work in progress",
+} as const;
 
 /** Validates a list of fault specs read from YAML/JSON; `source` names it in errors. */
 export function parseFaults(value: unknown, source: string): FaultSpec[] {
@@ -89,11 +113,19 @@ export interface FaultDecision {
   delayMs: number;
   /** Replace the reply to this method with an error. */
   errors: Map<string, { code: number; message: string }>;
+  /** Run this method but answer "work in progress"; the value is the polls before the result. */
+  deferred: Map<string, number>;
   /** Stop the server this long after the reply. */
   exitAfterMs?: number;
 }
 
-type Triggered = Exclude<FaultSpec, { kind: "foreign-owner" }>;
+/** Faults that hold from the start rather than fire on requests. */
+type Standing = Extract<FaultSpec, { kind: "foreign-owner" | "link-down" }>;
+type Triggered = Exclude<FaultSpec, Standing>;
+
+function isStanding(spec: FaultSpec): spec is Standing {
+  return spec.kind === "foreign-owner" || spec.kind === "link-down";
+}
 
 /** Tracks request numbers and how often each fault fired. */
 export class FaultPlan {
@@ -107,11 +139,20 @@ export class FaultPlan {
     return this.specs.flatMap((s) => (s.kind === "foreign-owner" ? [s] : []));
   }
 
+  linkDownPorts(): number[] {
+    return this.specs.flatMap((s) => (s.kind === "link-down" ? [s.port] : []));
+  }
+
   /** Called once per request message with the methods it names. */
   decide(methods: readonly string[]): FaultDecision {
     this.requestCount++;
     const n = this.requestCount;
-    const decision: FaultDecision = { drop: false, delayMs: 0, errors: new Map() };
+    const decision: FaultDecision = {
+      drop: false,
+      delayMs: 0,
+      errors: new Map(),
+      deferred: new Map(),
+    };
     const seenNow = new Map<string, number>();
     for (const m of new Set(methods)) {
       const count = (this.methodCounts.get(m) ?? 0) + 1;
@@ -119,7 +160,7 @@ export class FaultPlan {
       seenNow.set(m, count);
     }
     for (const spec of this.specs) {
-      if (spec.kind === "foreign-owner") continue;
+      if (isStanding(spec)) continue;
       const matches = this.matches(spec, n, seenNow);
       if (!matches) continue;
       const times = "times" in spec && spec.times !== undefined ? spec.times : defaultTimes(spec);
@@ -142,6 +183,12 @@ export class FaultPlan {
             message: spec.message ?? "Failed To Execute Method",
           });
           break;
+        case "try-again":
+          decision.errors.set(spec.method, TRY_AGAIN);
+          break;
+        case "work-in-progress":
+          decision.deferred.set(spec.method, spec.polls ?? 0);
+          break;
       }
     }
     return decision;
@@ -152,7 +199,11 @@ export class FaultPlan {
     if (method !== undefined) {
       const count = seenNow.get(method);
       if (count === undefined) return false;
-      // With a method, nth counts that method's requests.
+      // With a method, nth counts that method's requests; a busy server is busy from the
+      // nth call on, for `times` calls.
+      if (spec.kind === "try-again" || spec.kind === "work-in-progress") {
+        return count >= (spec.nth ?? 1);
+      }
       return spec.nth === undefined || spec.nth === count;
     }
     return spec.nth === undefined || spec.nth === n;

@@ -132,6 +132,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     schedule: (atMs) => later(Math.max(0, atMs - performance.now()) + 1, () => box.advance()),
   });
   for (const { port, owner } of faults.foreignOwners()) box.setForeignOwner(port, owner);
+  for (const port of faults.linkDownPorts()) box.setLinkDown(port);
 
   try {
     await router.bind(`tcp://${bind}:${options.rpcPort === 0 ? "*" : (options.rpcPort ?? 4501)}`);

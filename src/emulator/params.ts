@@ -12,6 +12,9 @@ export const RPC_ERR = {
   invalidParams: -32602,
   internal: -32603,
   execute: -32000,
+  tryAgain: -32001,
+  workInProgress: -32002,
+  noResults: -32003,
 } as const;
 
 /** A JSON-RPC error reply; `specificErr` is TRex's `specific_err` member. */

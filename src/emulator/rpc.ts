@@ -6,7 +6,7 @@
 import { inflateSync, deflateSync } from "node:zlib";
 import { JsonSyntaxError, parseJsonText, writeJsonText, type JsonValue } from "./json-text.ts";
 import { RPC_ERR, RpcError, asString } from "./params.ts";
-import type { FaultDecision } from "./faults.ts";
+import { WORK_IN_PROGRESS, type FaultDecision } from "./faults.ts";
 import type { TrexBox } from "./trex-box.ts";
 
 export const MAX_RPC_MSG_LEN = 999_999;
@@ -94,13 +94,24 @@ function execute(box: TrexBox, req: Prepared, decision: FaultDecision): Reply {
   const method = req.method!;
   const injected = decision.errors.get(method);
   if (injected) return errorReply(req.id, injected.code, injected.message);
+  const polls = decision.deferred.get(method);
+  if (polls !== undefined) {
+    // Done now, answered later: the client fetches the outcome with get_async_results.
+    const ticket = box.deferOutcome(() => box.call(method, req.params), polls);
+    return errorReply(req.id, WORK_IN_PROGRESS.code, WORK_IN_PROGRESS.message, String(ticket));
+  }
+  return outcomeReply(req.id, () => box.call(method, req.params));
+}
+
+/** The reply to running `run`: its result, or its error as TRex words it. */
+function outcomeReply(id: JsonValue, run: () => JsonValue): Reply {
   try {
-    const result = box.call(method, req.params);
-    return { id: req.id, jsonrpc: "2.0", result: result ?? null };
+    const result = run();
+    return { id, jsonrpc: "2.0", result: result ?? null };
   } catch (err) {
-    if (err instanceof RpcError) return errorReply(req.id, err.code, err.message, err.specificErr);
+    if (err instanceof RpcError) return errorReply(id, err.code, err.message, err.specificErr);
     // A bug of ours: answer like TRex's internal error rather than dying.
-    return errorReply(req.id, RPC_ERR.internal, "Internal Server Error", String(err));
+    return errorReply(id, RPC_ERR.internal, "Internal Server Error", String(err));
   }
 }
 

@@ -112,6 +112,8 @@ interface Port {
   dut: DutModel;
   service: boolean;
   promiscuous: boolean;
+  /** False for a link-down fault: speed 0, nothing reaches the peer. */
+  linkUp: boolean;
 }
 
 interface PgidCounters {
@@ -178,6 +180,8 @@ const COMMON = new Set([
   "get_owner",
   "capture",
   "set_rx_feature",
+  "get_async_results",
+  "cancel_async_task",
 ]);
 
 const XSTATS_NAMES = [
@@ -199,6 +203,11 @@ export class TrexBox {
   private readonly sessions = new Map<number, Session>();
   private readonly pgids = new Map<number, PgidCounters>();
   private pgidVersion = 0;
+  private readonly tickets = new Map<
+    number,
+    { polls: number; result?: JsonValue; error?: RpcError }
+  >();
+  private nextTicket = 1;
   private readonly now: () => number;
   private readonly clock: ModelClock;
   private readonly handlers: Record<string, Handler>;
@@ -215,6 +224,7 @@ export class TrexBox {
       dut: new DutModel(opts.dut, portModelSeed(opts.seed, id)),
       service: false,
       promiscuous: false,
+      linkUp: true,
     }));
     this.handlers = this.buildHandlers();
   }
@@ -225,6 +235,28 @@ export class TrexBox {
 
   hasMethod(name: string): boolean {
     return Object.hasOwn(this.handlers, name);
+  }
+
+  /** Takes a port's link down (fault injection). */
+  setLinkDown(portId: number): void {
+    const port = this.ports[portId];
+    if (!port) throw new Error(`link-down fault: no port ${portId}`);
+    port.linkUp = false;
+  }
+
+  /**
+   * Runs a call now and keeps its outcome under a new ticket for get_async_results, which
+   * answers "work in progress" `polls` times first (fault injection).
+   */
+  deferOutcome(run: () => JsonValue, polls: number): number {
+    const ticket = this.nextTicket++;
+    try {
+      this.tickets.set(ticket, { polls, result: run() ?? null });
+    } catch (err) {
+      if (!(err instanceof RpcError)) throw err;
+      this.tickets.set(ticket, { polls, error: err });
+    }
+    return ticket;
   }
 
   /** Gives a port to another user, as if someone else had acquired it (fault injection). */
@@ -419,7 +451,7 @@ export class TrexBox {
       frameSize: trial.frameSize,
     });
     const tx = apportion(outcome.txPackets, perStream);
-    const rx = apportion(outcome.rxPackets, tx);
+    const rx = port.linkUp ? apportion(outcome.rxPackets, tx) : tx.map(() => 0);
     const peer = this.peer(port);
     trial.streams.forEach((s, i) => {
       port.counters.opackets += tx[i];
@@ -505,7 +537,9 @@ export class TrexBox {
         const rEff = Math.min(trial.sendPps, line);
         const perStream = trial.streams.map((s) => Math.round(this.streamPackets(s, t)));
         const sent = perStream.reduce((a, b) => a + b, 0);
-        const forwarded = Math.min(sent, Math.floor(cap * t) + this.opts.dut.bufferPackets);
+        const forwarded = from.linkUp
+          ? Math.min(sent, Math.floor(cap * t) + this.opts.dut.bufferPackets)
+          : 0;
         const rx = apportion(forwarded, perStream);
         trial.streams.forEach((s, i) => {
           if (into === "tx") {
@@ -734,8 +768,8 @@ export class TrexBox {
           profile_count: port.profiles.size,
           max_stream_id: this.maxStreamId(port),
           attr: {
-            speed: port.speedGbps,
-            link: { up: true },
+            speed: port.linkUp ? port.speedGbps : 0,
+            link: { up: port.linkUp },
             promiscuous: { enabled: port.promiscuous },
             multicast: { enabled: false },
             rx_filter_mode: "hw",
@@ -842,6 +876,22 @@ export class TrexBox {
         };
       },
       get_utilization: () => ({ cpu: [], mbuf_stats: {} }),
+      get_async_results: (p) => {
+        const ticketId = parseNumber(p, "ticket_id", "uint64");
+        const ticket = this.tickets.get(ticketId);
+        if (!ticket) throw new RpcError(RPC_ERR.noResults, "No results for request");
+        if (ticket.polls > 0) {
+          ticket.polls--;
+          throw new RpcError(RPC_ERR.workInProgress, "Work in progress", String(ticketId));
+        }
+        this.tickets.delete(ticketId);
+        if (ticket.error) throw ticket.error;
+        return ticket.result ?? null;
+      },
+      cancel_async_task: (p) => {
+        this.tickets.delete(parseNumber(p, "ticket_id", "uint64"));
+        return {};
+      },
       set_port_attr: (p) => {
         const port = this.parsePort(p);
         const attr = parseObject(p, "attr");
@@ -1066,6 +1116,7 @@ export class TrexBox {
         const profile = port.profiles.get(profileId);
         if (!profile) throw executeErr(`profile_id ${profileId} does not exists`);
         if (this.profileState(profile) !== "STREAMS") throw this.stateError("start", profile);
+        if (!port.linkUp && !force) throw executeErr("Link state is DOWN.");
         const wasTx = this.isTransmitting(port);
         const factor = this.startTrial(port, profile, type, value, durationS, force);
         this.queueEvent(10, { port_id: port.id, profile_id: profile.id });

@@ -124,17 +124,101 @@ describe("faults", () => {
     });
   });
 
+  it("takes a link down: speed 0, start refused without force, nothing received with it", async () => {
+    await withEmulator([{ kind: "link-down", port: 0 }], async (url) => {
+      const s = await openSession(url, { ports: [0, 1] });
+      try {
+        const status = await s.ok<{ attr: { speed: number; link: { up: boolean } } }>(
+          "get_port_status",
+          { port_id: 0 },
+        );
+        expect(status.attr).toMatchObject({ speed: 0, link: { up: false } });
+        const other = await s.ok<{ attr: { speed: number } }>("get_port_status", { port_id: 1 });
+        expect(other.attr.speed).toBe(10);
+        await s.onPort(0, "add_stream", { stream_id: 1, stream: stream({}) });
+        const start = { duration: 1, mul: { type: "pps", op: "abs", value: 1000 } };
+        const refused = await s.call("start_traffic", {
+          ...start,
+          port_id: 0,
+          handler: s.handlers[0],
+          force: false,
+        });
+        expect(refused.error).toEqual({
+          code: -32000,
+          message: "Failed To Execute Method",
+          specific_err: "Link state is DOWN.",
+        });
+        await s.onPort(0, "start_traffic", { ...start, force: true });
+        const tx = await s.ok<{ opackets: number }>("get_port_stats", { port_id: 0 });
+        const rx = await s.ok<{ ipackets: number }>("get_port_stats", { port_id: 1 });
+        expect(tx.opackets).toBe(1000);
+        expect(rx.ipackets).toBe(0);
+      } finally {
+        s.peer.close();
+      }
+    });
+  });
+
+  it("answers calls nth.. of a method 'Try again later' (-32001) without running them", async () => {
+    await withEmulator(
+      [{ kind: "try-again", method: "get_port_status", nth: 2, times: 2 }],
+      async (url) => {
+        const s = await openSession(url);
+        try {
+          const replies = [];
+          for (let i = 0; i < 4; i++) replies.push(await s.call("get_port_status", { port_id: 0 }));
+          expect(replies.map((r) => r.error?.code)).toEqual([undefined, -32001, -32001, undefined]);
+          expect(replies[1].error).toEqual({ code: -32001, message: "Try again later" });
+        } finally {
+          s.peer.close();
+        }
+      },
+    );
+  });
+
+  it("answers 'Work in progress' (-32002) with a ticket that get_async_results redeems", async () => {
+    await withEmulator([{ kind: "work-in-progress", method: "service", polls: 1 }], async (url) => {
+      const s = await openSession(url, { ports: [0] });
+      try {
+        const wip = await s.call("service", {
+          port_id: 0,
+          handler: s.handlers[0],
+          enabled: true,
+        });
+        expect(wip.error).toMatchObject({ code: -32002, message: "Work in progress" });
+        const ticketId = Number(wip.error?.specific_err);
+        expect(Number.isInteger(ticketId)).toBe(true);
+        const again = await s.call("get_async_results", { ticket_id: ticketId });
+        expect(again.error).toMatchObject({ code: -32002, specific_err: String(ticketId) });
+        expect(await s.ok("get_async_results", { ticket_id: ticketId })).toEqual({});
+        const status = await s.ok<{ service: boolean }>("get_port_status", { port_id: 0 });
+        expect(status.service).toBe(true);
+        const gone = await s.call("get_async_results", { ticket_id: ticketId });
+        expect(gone.error).toEqual({ code: -32003, message: "No results for request" });
+        // Only once by default: the next call is answered at once.
+        expect(await s.onPort(0, "service", { enabled: false })).toEqual({});
+      } finally {
+        s.peer.close();
+      }
+    });
+  });
+
   it("reads a YAML faults file and rejects a bad one", () => {
     const dir = mkdtempSync(join(tmpdir(), "faults-"));
     const good = join(dir, "faults.yaml");
     writeFileSync(
       good,
-      "- kind: drop-reply\n  nth: 3\n- kind: delay-reply\n  ms: 50\n  method: ping\n- kind: foreign-owner\n  port: 0\n  owner: carol\n",
+      "- kind: drop-reply\n  nth: 3\n- kind: delay-reply\n  ms: 50\n  method: ping\n- kind: foreign-owner\n  port: 0\n  owner: carol\n" +
+        "- kind: link-down\n  port: 1\n- kind: try-again\n  method: get_port_status\n  times: 3\n" +
+        "- kind: work-in-progress\n  method: service\n  polls: 2\n",
     );
     expect(loadFaults(good)).toEqual([
       { kind: "drop-reply", nth: 3 },
       { kind: "delay-reply", ms: 50, method: "ping" },
       { kind: "foreign-owner", port: 0, owner: "carol" },
+      { kind: "link-down", port: 1 },
+      { kind: "try-again", method: "get_port_status", times: 3 },
+      { kind: "work-in-progress", method: "service", polls: 2 },
     ]);
     const bad = join(dir, "bad.json");
     writeFileSync(bad, JSON.stringify([{ kind: "delay-reply", method: "ping" }]));
