@@ -338,6 +338,7 @@ async function runRemote(profile: string | undefined, flags: RunFlags): Promise<
     label: process.env.GITHUB_JOB ?? process.env.JOB_NAME ?? "",
   };
   const outDir = resolve(flags.out ?? defaultOutDir(profile));
+  checkOutDir(outDir);
   const interrupts = watchInterrupts("cancelling the run on the agent");
   const progress = progressFor(flags, p.durationS);
   try {

@@ -165,7 +165,7 @@ function runWorker(input: WorkerInput, timeoutS: number, signal?: AbortSignal): 
   if (signal?.aborted) return Promise.reject(new ProfileInterruptedError(file));
   return new Promise((resolveDone, reject) => {
     const worker = new Worker(WORKER_ENTRY, { workerData: input });
-    let phase = "at import";
+    let phase = "before its import began: a slow start";
     let settled = false;
     const finish = (outcome: Done | Error): void => {
       if (settled) return;
