@@ -1,0 +1,115 @@
+/**
+ * The package as published: what `npm pack` ships, the command table, the shipped profiles by
+ * name. The full install (tarball into a prefix, run from outside) is scripts/install-test.sh.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command } from "commander";
+import { afterAll, describe, expect, it } from "vitest";
+import { COMMANDS, version } from "../../src/cli/main.ts";
+import {
+  BUNDLED_PROFILES_DIR,
+  bundledDescription,
+  bundledProfiles,
+  closestNames,
+  resolveProfileArgument,
+} from "../../src/profile/bundled.ts";
+import { loadProfile } from "../../src/profile/index.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const dir = mkdtempSync(join(tmpdir(), "autotrex-package-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("package.json", () => {
+  it("ships compiled code with its types, the bin and the profiles, not tests or bench", () => {
+    // --ignore-scripts: the file list only, without building dist/ again.
+    const [packed] = JSON.parse(
+      execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+        cwd: root,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }),
+    ) as Array<{ files: Array<{ path: string }> }>;
+    const files = packed.files.map((f) => f.path);
+    expect(files).toContain("bin/autotrex.js");
+    expect(files).toContain("profiles/tcp_1pkt.ts");
+    expect(files).toContain("package.json");
+    expect(files.filter((f) => /^(test|bench|src|scripts|results)\/|fixtures/.test(f))).toEqual([]);
+    expect(pkg.exports["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+    expect(pkg.bin.autotrex).toBe("bin/autotrex.js");
+    expect(pkg.files).toContain("dist/");
+    expect(pkg.scripts.prepare).toMatch(/build/);
+    // Everything the package needs at run time comes from the registry, prebuilt.
+    expect(pkg.overrides).toBeUndefined();
+    expect(pkg.dependencies).not.toHaveProperty("chartjs-node-canvas");
+    expect(pkg.dependencies).not.toHaveProperty("canvas");
+  });
+
+  it("autotrex --version prints the package's version", () => {
+    expect(version()).toBe(pkg.version);
+    const out = execFileSync(process.execPath, [join(root, "bin/autotrex.js"), "--version"], {
+      encoding: "utf8",
+    });
+    expect(out.trim()).toBe(pkg.version);
+  });
+});
+
+describe("command table", () => {
+  it("each summary in `autotrex --help` is its command's own description", async () => {
+    for (const [name, entry] of Object.entries(COMMANDS)) {
+      const program = new Command();
+      (await entry.load()).register(program, () => {});
+      const command = program.commands.find((c) => c.name() === name);
+      expect(command?.description(), name).toBe(entry.summary);
+    }
+  });
+});
+
+describe("shipped profiles", () => {
+  const profiles = bundledProfiles();
+
+  it("are the repository's profiles/ directory, each with the description it declares", async () => {
+    expect(BUNDLED_PROFILES_DIR).toBe(join(root, "profiles/"));
+    expect(profiles.map((p) => p.name)).toContain("tcp_1pkt");
+    expect(profiles.length).toBeGreaterThanOrEqual(13);
+    for (const p of profiles) {
+      const loaded = await loadProfile(p.path, { frameSizes: [1518] });
+      expect(bundledDescription(p), p.name).toBe(loaded.description);
+    }
+  });
+
+  it("a bare name or name.ts is the shipped file; a path that exists wins", () => {
+    const tcp = join(root, "profiles/tcp_1pkt.ts");
+    expect(resolveProfileArgument("tcp_1pkt")).toBe(tcp);
+    expect(resolveProfileArgument("tcp_1pkt.ts")).toBe(tcp);
+    const own = join(dir, "tcp_1pkt.ts");
+    writeFileSync(own, "export default {};\n");
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      expect(resolveProfileArgument("tcp_1pkt.ts")).toBe("tcp_1pkt.ts");
+      expect(resolveProfileArgument("tcp_1pkt")).toBe(tcp);
+    } finally {
+      process.chdir(cwd);
+    }
+    // A path with a directory part is never a name: the loader says it is missing.
+    expect(resolveProfileArgument("somewhere/tcp_1pkt.ts")).toBe("somewhere/tcp_1pkt.ts");
+  });
+
+  it("an unknown name is one error listing the closest shipped names", () => {
+    expect(() => resolveProfileArgument("tcp_1pkt_rnd")).toThrow(
+      'no such profile file or shipped profile "tcp_1pkt_rnd" (closest: tcp_1pkt_rand, tcp_1pkt_ip6, tcp_1pkt; `autotrex profiles` lists them all)',
+    );
+    expect(() => resolveProfileArgument("tcp_1pkt.js")).toThrow(/closest: tcp_1pkt,/);
+    expect(closestNames("SRV6", ["tcp_1pkt", "srv6_1pkt", "imix"])).toEqual([
+      "imix",
+      "srv6_1pkt",
+      "tcp_1pkt",
+    ]);
+    expect(closestNames("srv6_1pk", ["tcp_1pkt", "srv6_1pkt", "imix"])[0]).toBe("srv6_1pkt");
+  });
+});
