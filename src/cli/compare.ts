@@ -3,8 +3,6 @@
  * Exit 0 when nothing regressed, 1 on a regression (or a result gone missing), 2 on bad input
  * (no result.json, or runs of another profile, other thresholds or another port speed).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import type { Command } from "commander";
 import {
   compareRuns,
@@ -18,6 +16,7 @@ import { junitXml } from "../report/junit.ts";
 import { comparisonMarkdown } from "../report/markdown.ts";
 import { readRunResult, ResultFileError } from "../report/read-result.ts";
 import type { RunResult } from "../report/result.ts";
+import { OutputWriteError, writeOutputFile } from "../report/run-directory.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
 
 export interface RunCompareOptions {
@@ -44,12 +43,13 @@ function load(what: string, path: string): RunResult {
   }
 }
 
+/** A report file (--junit, --markdown, --out, --csv): a write error is one line, exit 4. */
 function writeOutput(file: string, text: string): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
+    writeOutputFile(file, text);
   } catch (err) {
-    throw new CliError(`cannot write ${file}: ${(err as Error).message}`, ExitCode.usage);
+    if (err instanceof OutputWriteError) throw new CliError(err.message, ExitCode.writeFailed);
+    throw err;
   }
 }
 

@@ -2,8 +2,6 @@
  * `autotrex trend <run-dir…> [--out trend.png] [--csv trend.csv]`: the primary threshold's
  * packet rate per frame size across runs, in date order, as a line chart, a CSV and a table.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import type { Command } from "commander";
 import { formatMpps } from "../report/compare.ts";
 import { readRunResult, ResultFileError, runName } from "../report/read-result.ts";
@@ -16,7 +14,8 @@ import {
   type Trend,
   type TrendRun,
 } from "../report/trend.ts";
-import { CliError, ExitCode } from "./exit-codes.ts";
+import { OutputWriteError, writeOutputFile } from "../report/run-directory.ts";
+import { CliError, ExitCode, printable } from "./exit-codes.ts";
 
 export interface RunTrendOptions {
   runDirs: string[];
@@ -24,14 +23,17 @@ export interface RunTrendOptions {
   outFile?: string;
   csvFile?: string;
   write?: (text: string) => void;
+  /** Where the lines about skipped runs go; process.stderr by default. */
+  warn?: (text: string) => void;
 }
 
+/** A report file (--junit, --markdown, --out, --csv): a write error is one line, exit 4. */
 function writeOutput(file: string, data: string | Buffer): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, data);
+    writeOutputFile(file, data);
   } catch (err) {
-    throw new CliError(`cannot write ${file}: ${(err as Error).message}`, ExitCode.usage);
+    if (err instanceof OutputWriteError) throw new CliError(err.message, ExitCode.writeFailed);
+    throw err;
   }
 }
 
@@ -58,18 +60,41 @@ export function trendTable(trend: Trend): string {
   ].join("\n");
 }
 
+/**
+ * The runs to plot. A directory without a readable result.json, or a run that measured
+ * nothing (it failed or was interrupted before its first size), is skipped with one line:
+ * a trend over every directory of results/ keeps going past them. None left is bad input (exit 2).
+ */
+function readRuns(runDirs: string[], warn: (text: string) => void): TrendRun[] {
+  const runs: TrendRun[] = [];
+  const skip = (dir: string, why: string): void =>
+    warn(
+      `autotrex: trend: skipped ${printable(dir, { oneLine: true })}: ${printable(why, { oneLine: true })}\n`,
+    );
+  for (const dir of runDirs) {
+    try {
+      const result = readRunResult(dir);
+      if (result.sizes.length === 0)
+        skip(dir, `the run measured nothing (status ${result.status})`);
+      else runs.push({ name: runName(dir), result });
+    } catch (err) {
+      if (!(err instanceof ResultFileError)) throw err;
+      skip(dir, err.message);
+    }
+  }
+  if (runs.length === 0)
+    throw new CliError(`no run to plot: all ${runDirs.length} skipped`, ExitCode.usage);
+  return runs;
+}
+
 /** Reads the runs, prints the table, writes the chart and CSV; resolves to the exit status. */
 export async function runTrend(options: RunTrendOptions): Promise<number> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
   if (options.runDirs.length === 0) throw new CliError("no run directories given");
-  const runs: TrendRun[] = options.runDirs.map((dir) => {
-    try {
-      return { name: runName(dir), result: readRunResult(dir) };
-    } catch (err) {
-      if (err instanceof ResultFileError) throw new CliError(err.message, ExitCode.usage);
-      throw err;
-    }
-  });
+  const runs = readRuns(
+    options.runDirs,
+    options.warn ?? ((text) => void process.stderr.write(text)),
+  );
   let trend: Trend;
   try {
     trend = buildTrend(runs);

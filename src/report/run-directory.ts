@@ -16,6 +16,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  writeFileSync,
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -135,12 +136,17 @@ function makeDirectory(dir: string): string | undefined {
 }
 
 /**
- * Writes `data` to a new file (a report such as --junit or trend.png), creating its directory;
- * throws OutputWriteError naming the file.
+ * Writes a report (--junit, --markdown, trend.png…), creating its directory; throws
+ * OutputWriteError naming the file. Written in place, not renamed over: the file may be a
+ * device or a path CI watches ($GITHUB_STEP_SUMMARY, /dev/stdout).
  */
 export function writeOutputFile(file: string, data: string | Uint8Array): void {
   makeDirectory(dirname(file));
-  writeFileAtomic(file, data);
+  try {
+    writeFileSync(file, data);
+  } catch (err) {
+    throw new OutputWriteError(file, err);
+  }
 }
 
 /** What the charts and CSVs depend on: unchanged means there is nothing to re-render. */

@@ -113,15 +113,17 @@ describe("autotrex trend (CLI, in process)", () => {
     expect(table[4]).toMatch(/^2025-11-22 02:00\s+9\.9\s+N\/A\s+0\.134\s+night-22$/);
   });
 
-  it("exits 2 when a directory holds no result or the runs are not comparable", async () => {
+  it("skips a directory without a result in one line; exits 2 when none is left or the runs are not comparable", async () => {
     const dir = tempDir();
     const good = writeRunDir(dir, "a", RUNS[0].result);
     const other = writeRunDir(dir, "b", makeResult({ sizes: { 64: [1e6] }, speedBps: 25e9 }));
     const png = join(dir, "trend.png");
     expect(await main(["node", "autotrex", "trend", good, join(dir, "none"), "--out", png])).toBe(
-      2,
+      0,
     );
-    expect(err.join("")).toContain("none: no such run directory");
+    expect(err.join("")).toMatch(/^autotrex: trend: skipped .*none: .*none: no such run directory/);
+    expect(await main(["node", "autotrex", "trend", join(dir, "none"), "--out", png])).toBe(2);
+    expect(err.join("")).toContain("no run to plot: all 1 skipped");
     expect(await main(["node", "autotrex", "trend", good, other, "--out", png])).toBe(2);
     // b started on the 20th, a (night-21) later: b is the reference.
     expect(err.join("")).toContain("port speed 10 Gb/s (a) vs 25 Gb/s (b)");
