@@ -95,8 +95,12 @@ export function createProgress(opts: ProgressOptions): {
         sizesDone++;
         sizeTrialSeconds = 0;
         const s = e.size;
+        // A generator-limited figure is the generator's ceiling, not the DUT's: say so.
         const figures = s.results
-          .map((r) => `${formatMpps(r.ratePps)} @ ≤${r.lossThresholdPct} %`)
+          .map(
+            (r) =>
+              `${formatMpps(r.ratePps)} @ ≤${r.lossThresholdPct} %${r.generatorLimited ? " (generator-limited)" : ""}`,
+          )
           .join(", ");
         log(
           `${s.frameSize} B: ${s.status === "ok" ? figures : `${s.status.toUpperCase()}${s.reason ? ` (${s.reason})` : ""}`}` +

@@ -20,6 +20,9 @@ export const CHART_WIDTH = 1200;
 export const CHART_HEIGHT = 700;
 
 const NA_COLOR = "#b3261e";
+/** Outline and tag of a bar that is the traffic generator's ceiling, not the DUT's. */
+const GENERATOR_LIMITED_COLOR = "#7a1fa2";
+const GENERATOR_LIMITED_TAG = "GEN";
 /** Bar colours, primary threshold first: a dark blue, then lighter or contrasting hues. */
 const BAR_COLORS = ["#1f4e8c", "#e08a2c", "#5aa469", "#8e5ea2"];
 const LINE_RATE_COLOR = "#6b6b6b";
@@ -72,6 +75,8 @@ interface Annotations {
   missingSizes: number[];
   /** Single bars without a result where other thresholds have one: [dataset, category]. */
   missingBars: Array<[number, number]>;
+  /** Bars whose result is generator-limited: [dataset, category], tagged GENERATOR_LIMITED_TAG. */
+  generatorLimitedBars: Array<[number, number]>;
   /** Index of the line-rate dataset, whose markers the value labels must not cover. */
   lineDataset: number;
   /** Dataset indices whose bars carry value labels. */
@@ -130,6 +135,12 @@ function annotationPlugin(annotations: Annotations): Plugin<"bar"> {
         const x = chart.getDatasetMeta(datasetIndex).data[i]?.x ?? xScale.getPixelForValue(i);
         haloText(ctx, NOT_AVAILABLE, x, chartArea.bottom - 6);
       }
+      ctx.fillStyle = GENERATOR_LIMITED_COLOR;
+      ctx.font = `bold 11px ${FONT_FAMILY}`;
+      for (const [datasetIndex, i] of annotations.generatorLimitedBars) {
+        const bar = chart.getDatasetMeta(datasetIndex).data[i];
+        if (bar) haloText(ctx, GENERATOR_LIMITED_TAG, bar.x, chartArea.bottom - 6);
+      }
       ctx.restore();
     },
   };
@@ -153,7 +164,8 @@ export function chartConfiguration(
       return outcome ? metricValue(metric, outcome) : null;
     }),
     backgroundColor: BAR_COLORS[i % BAR_COLORS.length],
-    borderWidth: 0,
+    borderColor: GENERATOR_LIMITED_COLOR,
+    borderWidth: sizes.map((s) => (outcomeFor(s, t)?.generatorLimited ? 3 : 0)),
     categoryPercentage: thresholds.length > 1 ? 0.8 : 0.7,
     barPercentage: thresholds.length > 1 ? 0.92 : 0.85,
     order: 2,
@@ -181,6 +193,11 @@ export function chartConfiguration(
     if (absent.length === thresholds.length) missingSizes.push(i);
     else for (const d of absent) missingBars.push([d, i]);
   });
+  const generatorLimitedBars = sizes.flatMap((s, i) =>
+    thresholds.flatMap((t, d): Array<[number, number]> =>
+      outcomeFor(s, t)?.generatorLimited ? [[d, i]] : [],
+    ),
+  );
   const maxValue = Math.max(
     0,
     ...theoretical,
@@ -189,6 +206,7 @@ export function chartConfiguration(
   const annotations: Annotations = {
     missingSizes,
     missingBars,
+    generatorLimitedBars,
     lineDataset: bars.length,
     // Value labels only while they fit above their bars: two bar sets get shorter ones.
     labelledDatasets:
@@ -202,6 +220,9 @@ export function chartConfiguration(
     `${formatSpeed(result.speedBps)} ports`,
     formatDate(result.startedAt),
     thresholds.map((t, i) => thresholdLabel(t, i)).join(", "),
+    ...(generatorLimitedBars.length > 0
+      ? [`${GENERATOR_LIMITED_TAG} = generator-limited: the DUT may be faster`]
+      : []),
   ].join("  ·  ");
 
   return {

@@ -101,6 +101,8 @@ export const SUMMARY_COLUMNS = [
   "line_rate_pct",
   "loss_ratio",
   "line_rate_limited",
+  "generator_limited",
+  "offered_pps",
   "latency_min_us",
   "latency_avg_us",
   "latency_max_us",
@@ -113,12 +115,13 @@ export const SUMMARY_COLUMNS = [
 ] as const;
 
 /**
- * Status of one size × threshold row: `ok` when the threshold found a rate, otherwise the
- * size's own status (`n/a` when the frame cannot be built), `failed` for a size that was
- * measured but found no rate within this threshold.
+ * Status of one size × threshold row: `ok` when the threshold found a rate, `generator-limited`
+ * when that rate is the most the traffic generator could send (the DUT may be faster),
+ * otherwise the size's own status (`n/a` when the frame cannot be built), `failed` for a size
+ * that was measured but found no rate within this threshold.
  */
-function rowStatus(size: SizeResult, outcome: ThresholdOutcome | undefined): string {
-  if (outcome) return "ok";
+export function rowStatus(size: SizeResult, outcome: ThresholdOutcome | undefined): string {
+  if (outcome) return outcome.generatorLimited ? "generator-limited" : "ok";
   return size.status === "n/a" ? "n/a" : "failed";
 }
 
@@ -143,6 +146,8 @@ export function summaryCsv(result: RunResult): string {
         num(o && (o.ratePps / size.theoretical.ratePps) * 100),
         num(o?.lossRatio),
         o ? String(o.lineRateLimited) : "",
+        o ? String(o.generatorLimited === true) : "",
+        num(o?.offeredPps),
         num(o?.latencyUs?.min),
         num(o?.latencyUs?.avg),
         num(o?.latencyUs?.max),
@@ -166,8 +171,10 @@ export function trialsCsvHeader(lossThresholdsPct: readonly number[]): string {
       "trial",
       "started_at",
       "rate_pps",
+      "offered_pps",
       "line_rate_pct",
       "duration_s",
+      "elapsed_s",
       "tx_packets",
       "rx_packets",
       "loss_ratio",
@@ -198,8 +205,10 @@ export function trialsCsvRow(
       String(trial.index),
       startedAt.toISOString(),
       pythonFloat(trial.ratePps),
+      pythonFloat(trial.offeredPps),
       pythonFloat((trial.ratePps / lineRatePps) * 100),
       pythonFloat(trial.durationS),
+      pythonFloat(trial.elapsedS),
       String(trial.txPackets),
       String(trial.rxPackets),
       pythonFloat(trial.lossRatio),

@@ -127,6 +127,13 @@ function outcome(c: Checker, value: unknown, path: string): ThresholdOutcome {
     lossRatio: c.nonNegative(o.lossRatio, `${path}.lossRatio`),
     lineRateLimited: c.boolean(o.lineRateLimited, `${path}.lineRateLimited`),
   };
+  if (o.generatorLimited !== undefined) {
+    parsed.generatorLimited = c.boolean(o.generatorLimited, `${path}.generatorLimited`);
+  }
+  if (o.offeredPps !== undefined) {
+    parsed.offeredPps = c.nonNegative(o.offeredPps, `${path}.offeredPps`);
+  }
+  if (o.elapsedS !== undefined) parsed.elapsedS = c.nonNegative(o.elapsedS, `${path}.elapsedS`);
   if (o.trials !== undefined) parsed.trials = c.integers(o.trials, `${path}.trials`);
   if (o.latencyUs !== undefined) parsed.latencyUs = latency(c, o.latencyUs, `${path}.latencyUs`);
   return parsed;

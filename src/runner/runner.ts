@@ -266,11 +266,12 @@ function exitCodeOf(result: RunResult): number {
 }
 
 /**
- * Checks the port pair before anything is acquired: both ports exist, differ, and run at the
- * same speed (the line-rate figures assume it). Returns the tx port's speed.
+ * Checks the port pair before anything is acquired: both ports exist, differ, have a link (a
+ * real TRex reports speed 0 for a link that is down) and run at the same speed (the line-rate
+ * figures assume it). Returns the tx port's speed.
  */
 export function checkPortPair(
-  ports: ReadonlyArray<{ portId: number; speedBps: number }>,
+  ports: ReadonlyArray<{ portId: number; speedBps: number; linkUp?: boolean }>,
   opts: Pick<RunOptions, "txPort" | "rxPort" | "allowSpeedMismatch">,
   address: string,
 ): number {
@@ -279,6 +280,11 @@ export function checkPortPair(
     if (!info) {
       throw new RunSetupError(
         `port ${port} does not exist on ${address} (it has ports ${ports.map((p) => p.portId).join(", ")})`,
+      );
+    }
+    if (info.linkUp === false || !(info.speedBps > 0)) {
+      throw new RunSetupError(
+        `port ${port} on ${address} has no link (link ${info.linkUp === false ? "down" : "up"}, speed ${info.speedBps / 1e9} Gb/s): check its cable or interface`,
       );
     }
     return info.speedBps;

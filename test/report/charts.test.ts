@@ -115,6 +115,18 @@ describe("renderChart", () => {
     ).toBe(true);
   });
 
+  it("marks a generator-limited bar with a purple outline and a GEN tag, and says so", async () => {
+    const plain = sweepResult();
+    const limited = sweepResult();
+    const at = limited.sizes.findIndex((s) => s.frameSize === 64);
+    limited.sizes[at].results[0] = { ...limited.sizes[at].results[0], generatorLimited: true };
+    const purple: [number, number, number] = [0x7a, 0x1f, 0xa2];
+    expect(countColour(await pixels(renderChart("Mpps", plain)), purple)).toBe(0);
+    expect(countColour(await pixels(renderChart("Mpps", limited)), purple)).toBeGreaterThan(100);
+    const subtitle = JSON.stringify(chartConfiguration("Mpps", limited).options?.plugins?.subtitle);
+    expect(subtitle).toContain("GEN = generator-limited");
+  });
+
   it("renders a run with every size N/A (nothing to scale the bars by)", () => {
     const png = renderChart("L1Gbps", sweepResult({ naSizes: SWEEP }));
     expect(ihdr(png)).toEqual({ width: CHART_WIDTH, height: CHART_HEIGHT });

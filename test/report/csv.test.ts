@@ -167,6 +167,21 @@ describe("summary.csv", () => {
     expect(col(r, "reason")).toBe("");
   });
 
+  it("says generator-limited where the rate is the most the generator sent", () => {
+    const limited = runResult(
+      [size(64, [outcome(64, 0.01, 598_000, { generatorLimited: true, offeredPps: 598_000.5 })])],
+      [0.01],
+    );
+    const [head, r] = rows(summaryCsv(limited));
+    const at = (name: (typeof SUMMARY_COLUMNS)[number]) => r[head.indexOf(name)];
+    expect(at("status")).toBe("generator-limited");
+    expect(at("generator_limited")).toBe("true");
+    expect(at("line_rate_limited")).toBe("false");
+    expect(at("offered_pps")).toBe("598000.5");
+    expect(col(table[1], "status")).toBe("ok");
+    expect(col(table[1], "generator_limited")).toBe("false");
+  });
+
   it("leaves figures empty where there is no result and says why", () => {
     const pdr = table[2];
     expect(col(pdr, "status")).toBe("failed");
@@ -199,7 +214,8 @@ describe("trials.csv rows", () => {
 
   it("names a verdict column per threshold", () => {
     expect(trialsCsvHeader([0.01, 0.5])).toBe(
-      "frame_size,trial,started_at,rate_pps,line_rate_pct,duration_s,tx_packets,rx_packets," +
+      "frame_size,trial,started_at,rate_pps,offered_pps,line_rate_pct,duration_s,elapsed_s," +
+        "tx_packets,rx_packets," +
         "loss_ratio,verdict_loss_le_0.01pct,verdict_loss_le_0.5pct,invalid_reason\r\n",
     );
   });
@@ -211,7 +227,9 @@ describe("trials.csv rows", () => {
       "3",
       "2025-11-23T08:15:42.123Z",
       "7440476.190476191",
+      "7440476.2",
       pythonFloat((7_440_476.190476191 / line) * 100),
+      "30.0",
       "30.0",
       "223214286",
       "223214000",
@@ -220,7 +238,7 @@ describe("trials.csv rows", () => {
       "pass",
       "",
     ]);
-    expect(Number(r[4])).toBeCloseTo(50, 9);
+    expect(Number(r[5])).toBeCloseTo(50, 9);
   });
 
   it("marks an invalid trial in every verdict column and gives the reason", () => {

@@ -204,6 +204,75 @@ describe("runBenchmark against the emulator (bisection)", () => {
     }
   });
 
+  it("refuses a port whose link is down, naming the port", async () => {
+    const emulator = await startEmulator({
+      rpcPort: 0,
+      asyncPort: 0,
+      timeScale: 0,
+      faults: [{ kind: "link-down", port: 1 }],
+    });
+    try {
+      const opts = emulatedRun({ emulate: null, server: emulator.rpcUrl });
+      await expect(runBenchmark(opts)).rejects.toThrow(/^port 1 on tcp:.* has no link/);
+      expect(emulator.portState(0).owner).toBe("");
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it("never reports more than a slow generator sent, and says generator-limited", async () => {
+    const opts = emulatedRun({
+      sizes: [64, 1518],
+      search: "mlr",
+      lossThresholdsPct: [0.01, 0.5],
+      emulate: { dut: "software", timeScale: 0, seed: 1 },
+    });
+    const { result } = await runBenchmark(opts);
+    const trials = readCsv(join(opts.outDir, "trials.csv"));
+    const col = (name: string) => trials[0].indexOf(name);
+    for (const size of result.sizes) {
+      expect(size.results).toHaveLength(2);
+      for (const r of size.results) {
+        expect(r.generatorLimited).toBe(true);
+        expect(r.lineRateLimited).toBe(false);
+        expect(r.ratePps).toBeLessThanOrEqual(r.offeredPps!);
+        // Every trial that decided the result was offered at least the reported rate.
+        for (const n of r.trials!) {
+          const row = trials.find((t) => t[0] === String(size.frameSize) && t[1] === String(n))!;
+          const offered = Number(row[col("offered_pps")]);
+          if (row[col("verdict_loss_le_0.01pct")] === "pass") {
+            expect(r.ratePps).toBeLessThanOrEqual(offered);
+          }
+        }
+      }
+      // The first trial asked for line rate and was seen to fall short.
+      const first = trials.find((t) => t[0] === String(size.frameSize) && t[1] === "0")!;
+      expect(first[col("invalid_reason")]).toMatch(/^generator-limited: offered/);
+      expect(Number(first[col("elapsed_s")])).toBeGreaterThan(1.5);
+    }
+    const summary = readCsv(join(opts.outDir, "summary.csv"));
+    expect(summary.slice(1).map((r) => r[summary[0].indexOf("status")])).toEqual(
+      Array(4).fill("generator-limited"),
+    );
+  });
+
+  it("measures latency at a line-rate result without going over the line", async () => {
+    const events: RunEvent[] = [];
+    const opts = emulatedRun({
+      sizes: [64],
+      latencyPps: 1000,
+      emulate: { dut: "ideal", timeScale: 0, seed: 1 },
+    });
+    const { result } = await runBenchmark(opts, { onEvent: (e) => events.push(e) });
+    const [ndr] = result.sizes[0].results;
+    expect(ndr.lineRateLimited).toBe(true);
+    expect(ndr.latencyUs).toBeDefined();
+    const warning = events.find((e) => e.type === "warning");
+    expect(warning).toMatchObject({
+      message: expect.stringMatching(/latency measured at 148799\d\d pps/),
+    });
+  });
+
   it("fails clearly when no server answers", async () => {
     const opts = emulatedRun({ emulate: null, server: "127.0.0.1:1" });
     await expect(runBenchmark(opts)).rejects.toThrow(/127\.0\.0\.1:1/);
@@ -226,6 +295,18 @@ describe("port pair checks", () => {
     expect(checkPortPair(ports, { txPort: 0, rxPort: 2, allowSpeedMismatch: false }, "x")).toBe(
       10e9,
     );
+  });
+  it("refuses a port without a link, naming it (a real TRex reports speed 0)", () => {
+    const opts = { txPort: 0, rxPort: 1, allowSpeedMismatch: true };
+    const down = [
+      { portId: 0, speedBps: 10e9 },
+      { portId: 1, speedBps: 0, linkUp: false },
+    ];
+    expect(() => checkPortPair(down, opts, "tcp://h:4501")).toThrow(
+      /^port 1 on tcp:\/\/h:4501 has no link \(link down, speed 0 Gb\/s\)/,
+    );
+    const noSpeed = [{ portId: 0, speedBps: 0 }, ports[1]];
+    expect(() => checkPortPair(noSpeed, opts, "x")).toThrow(/^port 0 on x has no link/);
   });
   it("names a missing port", () => {
     expect(() =>
