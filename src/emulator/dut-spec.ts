@@ -70,13 +70,14 @@ function checkDutSpec(file: YamlFile): DutParams {
   const root = mapping(file, [], `DUT parameters must be a mapping of ${DUT_KEYS.join(", ")}`);
   const params: DutParams = { ...DUT_PRESETS.default };
   for (const [key, raw] of Object.entries(root)) {
+    if (raw === undefined) continue; // an object literal's `key: undefined`, not in files
     if (key === "generator") {
       params.generator = checkGenerator(file);
     } else if (Object.hasOwn(DUT_FIELD_RANGES, key)) {
       params[key as ScalarKey] = checkNumber(file, [key], raw, DUT_FIELD_RANGES[key as ScalarKey]);
     } else {
       throw new DutSpecError(
-        `${file.where([key])}: unknown DUT parameter '${key}' (known: ${DUT_KEYS.join(", ")})`,
+        `${file.where([key], "key")}: unknown DUT parameter '${key}' (known: ${DUT_KEYS.join(", ")})`,
       );
     }
   }
@@ -93,7 +94,7 @@ function checkGenerator(file: YamlFile): GeneratorParams {
   for (const [key, raw] of Object.entries(section)) {
     if (!Object.hasOwn(GENERATOR_FIELD_RANGES, key)) {
       throw new DutSpecError(
-        `${file.where(["generator", key])}: unknown generator parameter '${key}' (known: ${GENERATOR_KEYS.join(", ")})`,
+        `${file.where(["generator", key], "key")}: unknown generator parameter '${key}' (known: ${GENERATOR_KEYS.join(", ")})`,
       );
     }
     const range = GENERATOR_FIELD_RANGES[key as keyof GeneratorParams];

@@ -3,9 +3,8 @@
  * `faults` library option). Request numbers count every request message from 1, a batch
  * being one message; a fault naming a method matches a message containing that method.
  */
-import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import { RPC_ERR } from "./params.ts";
+import { parseYamlText, readTextFile, type YamlFile } from "./yaml-file.ts";
 
 export type FaultSpec =
   /** Never answer the matching request (the server keeps serving the next ones). */
@@ -64,47 +63,65 @@ export const WORK_IN_PROGRESS = {
   message: "Work in progress",
 } as const;
 
+/** A faults file that cannot be read or is not a valid list of faults. */
+export class FaultSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FaultSpecError";
+  }
+}
+
 /** Validates a list of fault specs read from YAML/JSON; `source` names it in errors. */
 export function parseFaults(value: unknown, source: string): FaultSpec[] {
-  const list =
-    value !== null && typeof value === "object" && "faults" in value
-      ? (value as { faults: unknown }).faults
-      : value;
-  if (!Array.isArray(list)) throw new Error(`${source}: expected a list of faults`);
-  return list.map((raw, i) => {
-    const where = `${source}: fault ${i + 1}`;
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-      throw new Error(`${where}: must be a mapping with a 'kind'`);
-    }
-    const rec = raw as Record<string, unknown>;
-    const kind = rec.kind;
-    if (typeof kind !== "string" || !Object.hasOwn(KEYS, kind)) {
-      throw new Error(`${where}: kind must be one of ${Object.keys(KEYS).join(", ")}`);
-    }
-    const spec = KEYS[kind as FaultKind];
-    for (const key of spec.required) {
-      if (rec[key] === undefined) throw new Error(`${where}: '${kind}' needs '${key}'`);
-    }
-    for (const [key, v] of Object.entries(rec)) {
-      if (key === "kind") continue;
-      if (!spec.required.includes(key) && !spec.optional.includes(key)) {
-        throw new Error(`${where}: unknown key '${key}' for '${kind}'`);
-      }
-      if (NUMBER_KEYS.has(key)) {
-        const ok = typeof v === "number" && Number.isInteger(v) && (key === "code" || v >= 0);
-        if (!ok) throw new Error(`${where}: '${key}' must be a non-negative integer`);
-      } else if (typeof v !== "string" || v === "") {
-        throw new Error(`${where}: '${key}' must be a non-empty string`);
-      }
-    }
-    return rec as FaultSpec;
-  });
+  return checkFaults({ value, where: () => source });
 }
 
 /** Reads a YAML or JSON faults file: a list of fault specs (or `{faults: [...]}`). */
 export function loadFaults(file: string): FaultSpec[] {
-  const text = readFileSync(file, "utf8");
-  return parseFaults(parseYaml(text), file);
+  const fail = (message: string): FaultSpecError => new FaultSpecError(message);
+  return checkFaults(parseYamlText(readTextFile(file, fail), file, fail));
+}
+
+function checkFaults(file: YamlFile): FaultSpec[] {
+  const { value } = file;
+  const wrapped = value !== null && typeof value === "object" && "faults" in value;
+  const list = wrapped ? (value as { faults: unknown }).faults : value;
+  const at = (path: Array<string | number>, of?: "key"): string =>
+    file.where(wrapped ? ["faults", ...path] : path, of);
+  if (!Array.isArray(list)) throw new FaultSpecError(`${at([])}: expected a list of faults`);
+  return list.map((raw, i) =>
+    checkFault(raw, (key, of) => `${at(key ? [i, key] : [i], of)}: fault ${i + 1}`),
+  );
+}
+
+function checkFault(raw: unknown, where: (key?: string, of?: "key") => string): FaultSpec {
+  const fail = (key: string | undefined, message: string, of?: "key"): FaultSpecError =>
+    new FaultSpecError(`${where(key, of)}: ${message}`);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw fail(undefined, "must be a mapping with a 'kind'");
+  }
+  const rec = raw as Record<string, unknown>;
+  const kind = rec.kind;
+  if (typeof kind !== "string" || !Object.hasOwn(KEYS, kind)) {
+    throw fail("kind", `kind must be one of ${Object.keys(KEYS).join(", ")}`);
+  }
+  const spec = KEYS[kind as FaultKind];
+  for (const key of spec.required) {
+    if (rec[key] === undefined) throw fail(undefined, `'${kind}' needs '${key}'`);
+  }
+  for (const [key, v] of Object.entries(rec)) {
+    if (key === "kind") continue;
+    if (!spec.required.includes(key) && !spec.optional.includes(key)) {
+      throw fail(key, `unknown key '${key}' for '${kind}'`, "key");
+    }
+    if (NUMBER_KEYS.has(key)) {
+      const ok = typeof v === "number" && Number.isInteger(v) && (key === "code" || v >= 0);
+      if (!ok) throw fail(key, `'${key}' must be a non-negative integer`);
+    } else if (typeof v !== "string" || v === "") {
+      throw fail(key, `'${key}' must be a non-empty string`);
+    }
+  }
+  return rec as FaultSpec;
 }
 
 /** What to do with one request message. */

@@ -8,7 +8,8 @@
  * every other request is still served, and a delayed reply does not hold up other clients.
  */
 import { Publisher, Router } from "zeromq";
-import { DUT_PRESETS, type DutParams, type DutPresetName } from "./dut-model.ts";
+import type { DutParams, DutPresetName } from "./dut-model.ts";
+import { loadDutSpec, parseDutParams } from "./dut-spec.ts";
 import { FaultPlan, type FaultSpec } from "./faults.ts";
 import { prepareMessage } from "./rpc.ts";
 import { TrexBox, type PortStateName } from "./trex-box.ts";
@@ -22,7 +23,7 @@ export {
   parseDutParams,
 } from "./dut-spec.ts";
 export type { DutParams, DutPresetName, GeneratorParams } from "./dut-model.ts";
-export { loadFaults, parseFaults, type FaultSpec } from "./faults.ts";
+export { FaultSpecError, loadFaults, parseFaults, type FaultSpec } from "./faults.ts";
 export { portModelSeed, API_MAJOR, API_MINOR } from "./trex-box.ts";
 export { compressMessage, decompressMessage, MAX_RPC_MSG_LEN, ZIP_MAGIC } from "./rpc.ts";
 
@@ -84,8 +85,11 @@ function validateOptions(o: EmulatorOptions): void {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   validateOptions(options);
   const bind = options.bind ?? "127.0.0.1";
+  // Parameters given as an object are held to the same ranges as a file.
   const dut: DutParams =
-    typeof options.dut === "object" ? options.dut : { ...DUT_PRESETS[options.dut ?? "default"] };
+    typeof options.dut === "object"
+      ? parseDutParams(options.dut, "the dut option")
+      : loadDutSpec(options.dut ?? "default");
   const faults = new FaultPlan(options.faults ?? []);
 
   const pub = new Publisher({ linger: 0, sendHighWaterMark: 1000 });
@@ -134,13 +138,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   for (const { port, owner } of faults.foreignOwners()) box.setForeignOwner(port, owner);
   for (const port of faults.linkDownPorts()) box.setLinkDown(port);
 
-  try {
-    await router.bind(`tcp://${bind}:${options.rpcPort === 0 ? "*" : (options.rpcPort ?? 4501)}`);
-    await pub.bind(`tcp://${bind}:${options.asyncPort === 0 ? "*" : (options.asyncPort ?? 4500)}`);
-  } catch (err) {
-    router.close();
-    pub.close();
-    throw new Error(`cannot bind the emulator on ${bind}: ${(err as Error).message}`);
+  const sockets = [
+    { what: "RPC port", socket: router, port: options.rpcPort ?? 4501 },
+    { what: "async port", socket: pub, port: options.asyncPort ?? 4500 },
+  ];
+  for (const { what, socket, port } of sockets) {
+    const address = `${bind}:${port === 0 ? "*" : port}`;
+    try {
+      await socket.bind(`tcp://${address}`);
+    } catch (err) {
+      router.close();
+      pub.close();
+      throw new Error(
+        `cannot bind the emulator's ${what} on ${address}: ${(err as Error).message}`,
+      );
+    }
   }
   const portOf = (endpoint: string | null): number => Number(/:(\d+)$/.exec(endpoint ?? "")?.[1]);
   const rpcPort = portOf(router.lastEndpoint);

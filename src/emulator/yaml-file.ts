@@ -4,13 +4,16 @@
  * frame or stack trace.
  */
 import { readFileSync } from "node:fs";
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, isMap, isScalar, parseDocument, type Document } from "yaml";
 
 /** A parsed file: its value and where each part of it was written. */
 export interface YamlFile {
   value: unknown;
-  /** `file:line:column` of the value at `path` (of the file when the path is not there). */
-  where(path: ReadonlyArray<string | number>): string;
+  /**
+   * `file:line:column` of the value at `path`, or of its key with `key` (of the file when the
+   * path is not there).
+   */
+  where(path: ReadonlyArray<string | number>, key?: "key"): string;
 }
 
 /** Makes the error a caller throws (each file kind has its own class). */
@@ -45,12 +48,20 @@ export function parseYamlText(text: string, file: string, fail: ErrorFactory): Y
   }
   return {
     value,
-    where(path) {
-      const node: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
+    where(path, key) {
+      const node = key ? keyNode(doc, path) : path.length ? doc.getIn(path, true) : doc.contents;
       const range = (node as { range?: [number, number, number] } | undefined)?.range;
       return range ? at(range[0]) : `${file}:1:1`;
     },
   };
+}
+
+/** The key node of the last element of `path` in its mapping. */
+function keyNode(doc: Document, path: ReadonlyArray<string | number>): unknown {
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+  if (!isMap(parent)) return undefined;
+  const last = path[path.length - 1];
+  return parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key;
 }
 
 function firstLine(message: string): string {

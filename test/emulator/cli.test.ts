@@ -1,6 +1,10 @@
 /** `autotrex emulate` as a process: prints its address, serves, stops cleanly on SIGTERM. */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { openSession } from "./helpers.ts";
@@ -48,6 +52,53 @@ describe("autotrex emulate", () => {
       const [code] = await once(p.child, "exit");
       expect(code, args.join(" ")).toBe(2);
       expect(p.err()).toMatch(/^autotrex: /);
+    }
+  }, 30_000);
+
+  it("refuses bad DUT and fault files with one line naming file, line and column, exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "emulate-cli-"));
+    const write = (name: string, text: string): string => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const half = write("half.yaml", "speedGbps: 10\nbufferPackets: 1.5\n");
+    const broken = write("broken.json", '{"speedGbps": 10,\n "jitter": 0');
+    const slow = write("slow.yaml", "speedGbps: 0.000001\n");
+    const faults = write("faults.yaml", "- kind: try-again\n  method: ping\n  every: 2\n");
+    const cases: Array<[string[], string]> = [
+      [
+        ["--dut", half],
+        `${half}:2:16: bufferPackets must be an integer from 0 to 1000000000, got 1.5`,
+      ],
+      [["--dut", broken], `${broken}:2:13: Flow map must end with a }`],
+      [["--dut", slow], `${slow}:1:12: speedGbps must be a number from 0.01 to 1000, got 0.000001`],
+      [
+        ["--dut", "nosuch"],
+        "--dut nosuch: neither a preset (ideal, default, noisy, software) nor a file",
+      ],
+      [["--faults", faults], `${faults}:3:3: fault 1: unknown key 'every' for 'try-again'`],
+    ];
+    for (const [args, line] of cases) {
+      const p = run(["--port", "0", "--async-port", "0", ...args]);
+      const [code] = await once(p.child, "exit");
+      expect(code, args.join(" ")).toBe(2);
+      expect(p.err()).toBe(`autotrex: ${line}\n`);
+    }
+  }, 30_000);
+
+  it("names the address and port it cannot bind", async () => {
+    const busy = createServer();
+    await new Promise<void>((done) => busy.listen(0, "127.0.0.1", done));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const p = run(["--port", String(port), "--async-port", "0"]);
+      const [code] = await once(p.child, "exit");
+      expect(code).toBe(3);
+      expect(p.err()).toBe(
+        `autotrex: cannot bind the emulator's RPC port on 127.0.0.1:${port}: Address already in use\n`,
+      );
+    } finally {
+      busy.close();
     }
   }, 30_000);
 });
