@@ -106,12 +106,13 @@ describe("RunDirectory", () => {
     const lines = readFileSync(join(out, "trials.csv"), "utf8").split("\r\n");
     expect(lines.at(-1)).toBe("");
     expect(lines.slice(0, -1)).toEqual([
-      "frame_size,trial,started_at,rate_pps,line_rate_pct,duration_s,tx_packets,rx_packets,loss_ratio," +
-        "verdict_loss_le_0.01pct,verdict_loss_le_0.5pct,invalid_reason",
-      "64,0,2025-11-23T08:15:00.000Z,1000000.0,6.72,1.0,1000000,1000000,0.0,pass,pass,",
-      "64,1,2025-11-23T08:15:00.000Z,1000000.0,6.72,1.0,1000000,999000,0.001,fail,pass,",
-      `1518,0,2025-11-23T08:15:00.000Z,1000000.0,${pythonFloat((1e6 / 812_743.823146944) * 100)},` +
-        "1.0,1000000,1000000,0.0,invalid,invalid,TX underrun",
+      "frame_size,trial,started_at,rate_pps,offered_pps,line_rate_pct,duration_s,elapsed_s," +
+        "tx_packets,rx_packets,loss_ratio,verdict_loss_le_0.01pct,verdict_loss_le_0.5pct," +
+        "invalid_reason",
+      "64,0,2025-11-23T08:15:00.000Z,1000000.0,1000000.0,6.72,1.0,1.0,1000000,1000000,0.0,pass,pass,",
+      "64,1,2025-11-23T08:15:00.000Z,1000000.0,1000000.0,6.72,1.0,1.0,1000000,999000,0.001,fail,pass,",
+      `1518,0,2025-11-23T08:15:00.000Z,1000000.0,1000000.0,${pythonFloat((1e6 / 812_743.823146944) * 100)},` +
+        "1.0,1.0,1000000,1000000,0.0,invalid,invalid,TX underrun",
     ]);
     expect(tempFiles(out)).toEqual([]);
   });
