@@ -80,7 +80,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
           },
         });
       } catch (err) {
-        throw new CliError((err as Error).message, ExitCode.server);
+        const message = (err as Error).message.split("\n")[0];
+        // The message names the address; say which flag moves it.
+        const hint = /in use/i.test(message)
+          ? ` (another server runs there: pick free ports with --port and --async-port, 0 = any)`
+          : "";
+        throw new CliError(`${message}${hint}`, ExitCode.server);
       }
       process.stdout.write(`listening on ${emulator.rpcUrl}\n`);
       process.stdout.write(`async events on ${emulator.asyncUrl}\n`);

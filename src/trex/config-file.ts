@@ -15,6 +15,14 @@ const PCI_ADDRESS = /^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
 // Linux interface names: 1..15 characters, no '/', ':' or white space.
 const INTERFACE_NAME = /^[^\s/:]{1,15}$/;
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
+// A DPDK virtual device, as TRex passes it on: "--vdev=net_af_packet0,iface=veth0,framecnt=4096".
+const VDEV = /^--vdev=net_[a-z_]+\d*(,[a-z_]+=[^,\s]+)*$/;
+/** TRex's placeholder for a port that is not wired: may appear more than once. */
+const DUMMY = "dummy";
+/** A TRex config is a few KiB: a larger file is refused before it is parsed. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** YAML aliases allowed in one file: enough for any real config, far below a "billion laughs". */
+const MAX_ALIAS_COUNT = 100;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -46,7 +54,18 @@ export function validateTrexConfig(text: string): ConfigProblem[] {
     problems.push({ path: text, line: lineOf(path), message });
   };
 
-  const root = doc.toJS() as Json;
+  let root: Json;
+  try {
+    root = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Json;
+  } catch (err) {
+    // yaml's ReferenceError for an alias bomb ("Excessive alias count…")
+    problems.push({
+      path: "",
+      line: null,
+      message: `YAML: ${(err as Error).message.split("\n")[0]} (more than ${MAX_ALIAS_COUNT} aliases expanded)`,
+    });
+    return problems;
+  }
   if (!Array.isArray(root) || root.length === 0 || !isSeq(doc.contents)) {
     report(
       [],
@@ -90,13 +109,13 @@ function validateInstance(
     interfaces.forEach((name, k) => {
       if (
         typeof name !== "string" ||
-        !(PCI_ADDRESS.test(name) || INTERFACE_NAME.test(name) || name === "dummy")
+        !(PCI_ADDRESS.test(name) || INTERFACE_NAME.test(name) || VDEV.test(name) || name === DUMMY)
       ) {
         report(
           [...at, "interfaces", k],
-          `${JSON.stringify(name)} is neither a PCI address (03:00.0) nor an interface name`,
+          `${JSON.stringify(name)} is neither a PCI address (03:00.0), an interface name, a --vdev=… device nor dummy`,
         );
-      } else if (seen.has(name)) {
+      } else if (seen.has(name) && name !== DUMMY) {
         report([...at, "interfaces", k], `${name} is listed twice`);
       }
       if (typeof name === "string") seen.add(name);
@@ -141,6 +160,56 @@ function validateInstance(
 
   const platform = cfg.platform;
   if (platform !== undefined) validatePlatform(platform, [...at, "platform"], report);
+  validateScalars(cfg, at, report);
+}
+
+type ScalarKind = "boolean" | "string" | "tcpPort" | "count" | "cpu" | "positive";
+
+/** The scalar keys of the TRex manual's examples and what each must hold; others pass as is. */
+const SCALAR_KEYS: Readonly<Record<string, ScalarKind>> = {
+  c: "count",
+  prefix: "string",
+  limit_memory: "count",
+  zmq_pub_port: "tcpPort",
+  zmq_rpc_port: "tcpPort",
+  telnet_port: "tcpPort",
+  enable_zmq_pub: "boolean",
+  low_end: "boolean",
+  low_end_core: "cpu",
+  port_speed: "positive",
+  port_bandwidth_gb: "positive",
+  new_memory: "boolean",
+};
+
+const SCALAR_CHECKS: Readonly<Record<ScalarKind, [(v: Json) => boolean, string]>> = {
+  boolean: [(v) => typeof v === "boolean", "true or false"],
+  string: [(v) => typeof v === "string" && v !== "", "a non-empty string"],
+  tcpPort: [
+    (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535,
+    "a TCP port (1..65535)",
+  ],
+  count: [(v) => Number.isInteger(v) && (v as number) >= 1, "a positive integer"],
+  cpu: [(v) => Number.isInteger(v) && (v as number) >= 0, "a CPU number"],
+  positive: [(v) => typeof v === "number" && Number.isFinite(v) && v > 0, "a positive number"],
+};
+
+function validateScalars(
+  cfg: { [key: string]: Json },
+  at: Array<string | number>,
+  report: (path: Array<string | number>, message: string) => void,
+): void {
+  for (const [key, kind] of Object.entries(SCALAR_KEYS)) {
+    const v = cfg[key];
+    const [ok, expected] = SCALAR_CHECKS[kind];
+    if (v !== undefined && !ok(v))
+      report([...at, key], `${key} must be ${expected}, got ${JSON.stringify(v)}`);
+  }
+  const { zmq_rpc_port: rpc, zmq_pub_port: pub } = cfg;
+  if (rpc !== undefined && rpc === pub)
+    report(
+      [...at, "zmq_pub_port"],
+      `zmq_pub_port and zmq_rpc_port are both ${JSON.stringify(rpc)}`,
+    );
 }
 
 function validatePortInfo(
@@ -154,8 +223,11 @@ function validatePortInfo(
   }
   for (const key of ["dest_mac", "src_mac"]) {
     const v = info[key];
-    if (v !== undefined && (typeof v !== "string" || !MAC.test(v)))
-      report([...at, key], `${JSON.stringify(v)} is not a MAC address`);
+    if (v !== undefined && !isMac(v))
+      report(
+        [...at, key],
+        `${JSON.stringify(v)} is not a MAC address ("00:11:22:33:44:55" or [0x0,0x11,0x22,0x33,0x44,0x55])`,
+      );
   }
   for (const key of ["ip", "default_gw"]) {
     const v = info[key];
@@ -169,6 +241,16 @@ function validatePortInfo(
   if (!l3 && info.dest_mac === undefined) {
     report(at, "needs either ip + default_gw (L3) or dest_mac (L2)");
   }
+}
+
+/** A MAC as TRex reads it: "aa:bb:cc:dd:ee:ff" or a list of six bytes (the manual's form). */
+function isMac(v: Json): boolean {
+  if (typeof v === "string") return MAC.test(v);
+  return (
+    Array.isArray(v) &&
+    v.length === 6 &&
+    v.every((b) => typeof b === "number" && Number.isInteger(b) && b >= 0 && b <= 255)
+  );
 }
 
 function validatePlatform(
