@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { CliError, ExitCode } from "./exit-codes.ts";
+import { CliError, debugEnabled, ExitCode, printable } from "./exit-codes.ts";
 import { readFileSync } from "node:fs";
 
 /** A command module registers its subcommand; its action resolves to an exit status. */
@@ -98,6 +98,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`autotrex: ${err.message}\n`);
       return err.exitCode;
     }
-    throw err;
+    // Never a stack trace for a user, unless asked for.
+    if (debugEnabled()) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(
+      `autotrex: internal error: ${printable(message, { oneLine: true })} (AUTOTREX_DEBUG=1 shows the stack)\n`,
+    );
+    return ExitCode.someFailed;
   }
 }
