@@ -12,6 +12,8 @@ export class ModelClock {
   private readonly originS: number;
   /** At time scale 0: the latest modelled end reached so far. */
   private reachedS: number;
+  /** While one request message is answered: the instant all its calls read. */
+  private heldS: number | null = null;
 
   constructor(
     readonly timeScale: number,
@@ -29,7 +31,23 @@ export class ModelClock {
 
   nowS(): number {
     if (this.frozen) return this.reachedS;
-    return this.originS + (this.realNowMs() - this.originRealMs) / (this.timeScale * 1000);
+    return (
+      this.heldS ?? this.originS + (this.realNowMs() - this.originRealMs) / (this.timeScale * 1000)
+    );
+  }
+
+  /**
+   * Runs `fn` with the clock held at one instant, so the calls of one batch (counters, state,
+   * ping) agree with each other. At time scale 0 the clock moves only by reach() anyway.
+   */
+  atOneInstant<T>(fn: () => T): T {
+    if (this.heldS !== null || this.frozen) return fn();
+    this.heldS = this.nowS();
+    try {
+      return fn();
+    } finally {
+      this.heldS = null;
+    }
   }
 
   /** At time scale 0: moves the clock forward to `modelS` (never back). */

@@ -166,7 +166,7 @@ export function prepareMessage(box: TrexBox, raw: Buffer): MessageOutcome {
   return {
     methods: requests.flatMap((r) => (r.method !== undefined ? [r.method] : [])),
     run: (decision) => {
-      const replies = requests.map((r) => execute(box, r, decision));
+      const replies = box.atOneInstant(() => requests.map((r) => execute(box, r, decision)));
       // TRex answers a single response bare, even to a 1-element batch; no response is null.
       const body = replies.length === 1 ? replies[0] : replies.length === 0 ? null : replies;
       return encode(body, zip);

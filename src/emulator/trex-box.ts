@@ -237,6 +237,11 @@ export class TrexBox {
     return Object.hasOwn(this.handlers, name);
   }
 
+  /** Runs the calls of one request message at one instant of the model clock. */
+  atOneInstant<T>(fn: () => T): T {
+    return this.clock.atOneInstant(fn);
+  }
+
   /** Takes a port's link down (fault injection). */
   setLinkDown(portId: number): void {
     const port = this.ports[portId];
