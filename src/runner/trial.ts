@@ -10,6 +10,15 @@ import { FCS_BYTES, l1BitsPerFrame, MIN_FRAME_SIZE } from "../rate/line-rate.ts"
 /** Relative TX shortfall beyond which a trial is an underrun (the generator could not keep up). */
 export const TX_UNDERRUN_TOLERANCE = 0.001;
 
+/**
+ * How long past its duration a trial may still transmit before it is stopped: a generator that
+ * cannot keep up sends rate x duration packets over a longer time, and what it offered is
+ * measured as well from a part of that time as from all of it.
+ */
+export function overrunLimitS(durationS: number): number {
+  return Math.max(1, 0.25 * durationS);
+}
+
 /** One direction of traffic: streams leave `txPort`, enter the DUT, come back on `rxPort`. */
 export interface TrafficDirection {
   txPort: number;
@@ -98,6 +107,7 @@ export async function runTrial(
     const end = await client.waitOnTraffic(txPorts, {
       signal: plan.signal,
       expectedS: durationS,
+      stopAfterS: durationS + overrunLimitS(durationS),
     });
     elapsedS = end.endedAtS - startedAtS;
     elapsedMinS = (end.lastBusyAtS ?? end.endedAtS) - startedAtS;

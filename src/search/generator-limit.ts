@@ -47,9 +47,9 @@ function guardedTrial(trial: TrialFn): TrialFn {
     const elapsedS = outcome.elapsedS ?? durationS;
     const txPerDirection = offeredPps * Math.max(durationS, elapsedS);
     const mostOfferedPps = txPerDirection / (outcome.elapsedMinS ?? elapsedS);
-    if (!outcome.valid || !isGeneratorLimited({ ratePps, offeredPps: mostOfferedPps })) {
-      return outcome;
-    }
+    // Judged whatever else is wrong with the trial: one stopped for overrunning its time is
+    // also short of packets, and the shortfall of rate is what says where to search.
+    if (!isGeneratorLimited({ ratePps, offeredPps: mostOfferedPps })) return outcome;
     const pct = ((1 - offeredPps / ratePps) * 100).toFixed(1);
     return {
       ...outcome,

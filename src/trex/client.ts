@@ -76,6 +76,12 @@ export interface WaitOptions {
   pollMs?: number;
   /** When the traffic is due to end, s after the start: polls before then are sparse. */
   expectedS?: number;
+  /**
+   * Stop the ports if they still transmit this long after the call, s, and wait for them to
+   * go idle: a generator that cannot keep up would otherwise take rate x duration packets'
+   * time (a 1 s trial of 9216 B frames on a software TRex took 150 s).
+   */
+  stopAfterS?: number;
   signal?: AbortSignal;
 }
 
@@ -91,6 +97,8 @@ const FAR_POLL_MS = 250;
 export interface TrafficEnd {
   lastBusyAtS?: number;
   endedAtS: number;
+  /** True when the ports were stopped at `stopAfterS`, before their traffic was done. */
+  stopped: boolean;
 }
 
 /** "host[:port]" or "tcp://host:port" → "tcp://host:port". */
@@ -489,14 +497,21 @@ export class TrexClient {
     const pollMs = opts.pollMs ?? END_POLL_MS;
     const expectedMs = (opts.expectedS ?? 0) * 1000;
     let lastBusyAtS: number | undefined;
+    let stopped = false;
     for (;;) {
       opts.signal?.throwIfAborted();
       const { states, serverTimeS } = await this.statesWithTime(ports);
       if ([...states.values()].every((s) => !ACTIVE_STATES.has(s))) {
-        return { ...(lastBusyAtS === undefined ? {} : { lastBusyAtS }), endedAtS: serverTimeS };
+        const busy = lastBusyAtS === undefined ? {} : { lastBusyAtS };
+        return { ...busy, endedAtS: serverTimeS, stopped };
       }
       lastBusyAtS = serverTimeS;
       const waited = performance.now() - started;
+      if (!stopped && opts.stopAfterS !== undefined && waited >= opts.stopAfterS * 1000) {
+        await this.stop(ports);
+        stopped = true;
+        continue;
+      }
       if (opts.timeoutMs !== undefined && waited >= opts.timeoutMs) {
         const busy = [...states].filter(([, s]) => ACTIVE_STATES.has(s)).map(([p]) => p);
         throw new TrexTimeoutError(

@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startEmulator, type RunningEmulator } from "../../src/emulator/index.ts";
+import { lineRatePps } from "../../src/rate/line-rate.ts";
+import {
+  offeredRatePps,
+  overrunLimitS,
+  roomBesideProbe,
+  runTrial,
+  type TrialPlan,
+} from "../../src/runner/trial.ts";
+import { TrexClient, type StreamDefinition } from "../../src/trex/index.ts";
+
+const open: Array<RunningEmulator | TrexClient> = [];
+afterEach(async () => {
+  for (const o of open.reverse()) {
+    if (o instanceof TrexClient) await o.disconnect().catch(() => undefined);
+    else await o.stop();
+  }
+  open.length = 0;
+});
+
+/** A 64 B frame (60 bytes handed to TRex): Ethernet/IPv4/UDP, enough for the DUT model. */
+function stream(frameSize = 64): StreamDefinition {
+  const packet = new Uint8Array(frameSize - 4);
+  packet.set([0x08, 0x00], 12);
+  packet[14] = 0x45;
+  packet[23] = 17;
+  return { packet, mode: { type: "continuous" }, ratePps: 1 };
+}
+
+async function testbed(
+  dut: string,
+  timeScale: number,
+): Promise<{ client: TrexClient; plan: TrialPlan }> {
+  const emu = await startEmulator({ rpcPort: 0, asyncPort: 0, timeScale, seed: 1, dut });
+  open.push(emu);
+  const client = await TrexClient.connect({ server: emu.rpcUrl, user: "trial-test" });
+  open.push(client);
+  await client.acquire([0, 1]);
+  return {
+    client,
+    plan: { directions: [{ txPort: 0, rxPort: 1, streams: [stream()] }], rxDrainMs: 0 },
+  };
+}
+
+const LINE_64_PPS = lineRatePps(10e9, 64);
+
+describe("runTrial measures what the generator really offered", () => {
+  it("by the server's clock: a software generator stretches a line-rate second to 24.8 s", async () => {
+    const { client, plan } = await testbed("software", 0);
+    const outcome = await runTrial(client, plan, LINE_64_PPS, 1);
+    expect(outcome.txPackets).toBe(Math.round(LINE_64_PPS));
+    expect(outcome.elapsedS).toBeCloseTo(LINE_64_PPS / 600_000, 3);
+    expect(outcome.offeredPps).toBeCloseTo(600_000, -1);
+    // tx alone looks perfect: only the time shows the shortfall.
+    expect(outcome.valid).toBe(true);
+  });
+
+  it("and as asked when the generator keeps up", async () => {
+    const { client, plan } = await testbed("default", 0);
+    const outcome = await runTrial(client, plan, 1_000_000, 2);
+    expect(outcome.elapsedS).toBeCloseTo(2, 6);
+    expect(outcome.offeredPps).toBeCloseTo(1_000_000, 3);
+  });
+
+  it("stops a trial that overruns its time and measures the rate from what it sent", async () => {
+    const { client, plan } = await testbed("software", 1);
+    const t0 = performance.now();
+    const outcome = await runTrial(client, plan, LINE_64_PPS, 1);
+    const wallS = (performance.now() - t0) / 1000;
+    expect(wallS).toBeLessThan(1 + overrunLimitS(1) + 1);
+    expect(outcome.elapsedS!).toBeGreaterThanOrEqual(1 + overrunLimitS(1));
+    expect(outcome.offeredPps! / 600_000).toBeGreaterThan(0.97);
+    expect(outcome.offeredPps! / 600_000).toBeLessThan(1.01);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.invalidReason).toMatch(/^TX underrun/);
+    const states = await client.portStates([0, 1]);
+    expect([...states.values()].every((s) => s !== "TX")).toBe(true);
+  }, 15_000);
+});
+
+describe("trial arithmetic", () => {
+  it("offered rate: packets over the longer of asked and measured time", () => {
+    expect(offeredRatePps(1_000_000, 1, 4)).toBe(250_000);
+    expect(offeredRatePps(1_000_000, 1, 0.001)).toBe(1_000_000);
+    expect(offeredRatePps(1_000_000, 1, Number.NaN)).toBe(1_000_000);
+  });
+
+  it("room beside a latency probe, in L1 bits against known values", () => {
+    // 64 B frames cost 672 L1 bits: 10 Gb/s minus a 1000 pps probe of 64 B.
+    expect(roomBesideProbe([stream()], 10e9, 1000)).toBeCloseTo(
+      (10e9 * (1 - 1e-6) - 672_000) / 672,
+      6,
+    );
+    // The probe copies the first stream's packet: a 1518 B stream leaves room for 1538 * 8 bits less.
+    expect(roomBesideProbe([stream(1518)], 10e9, 1000)).toBeCloseTo(
+      (10e9 * (1 - 1e-6) - 1000 * 1538 * 8) / (1538 * 8),
+      6,
+    );
+    expect(() => roomBesideProbe([stream()], 1e6, 10_000)).toThrow(
+      /alone fills the 0.001 Gb\/s link/,
+    );
+  });
+});
