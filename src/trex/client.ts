@@ -1,6 +1,6 @@
 /**
  * A typed client of TRex's stateless (STL) interactive server, talking the same JSON-RPC the
- * Python STLClient talks (see /work/shared/trex-protocol.md §7), minus its display and service
+ * Python STLClient talks (see docs/trex-protocol.md §7), minus its display and service
  * features.
  *
  * Waiting for the end of traffic polls get_port_status (block:false) with a short, growing

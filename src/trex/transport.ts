@@ -1,6 +1,7 @@
 /**
  * The sync channel to a TRex server: a ZMQ REQ socket carrying JSON-RPC 2.0, with TRex's zlib
- * framing, batches, per-request timeouts and socket recreation after a lost reply.
+ * framing, batches, per-request timeouts and socket recreation after a lost reply
+ * (docs/trex-protocol.md §1 transport, §2 error codes and busy retries).
  *
  * Compression: TRex's Python client compresses every request (threshold 0). This client
  * compresses requests of COMPRESS_THRESHOLD_BYTES (64 KiB) or more: below that, deflating costs
