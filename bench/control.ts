@@ -88,7 +88,7 @@ async function benchOurs(url: string): Promise<Map<number, number[]>> {
       const streams: StreamDefinition[] = Array.from({ length: count }, (_, i) => ({
         packet: packet(i),
         mode: { type: "continuous" },
-        ratePps: 1,
+        rateShare: 1,
       }));
       const times: number[] = [];
       const steps: number[][] = STEPS.map(() => []);

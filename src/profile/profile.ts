@@ -21,10 +21,9 @@ export interface ProfileContext {
   readonly direction: "forward" | "reverse";
 }
 
-export type StreamMode =
-  | { type: "continuous" }
-  | { type: "single_burst"; packets: number }
-  | { type: "multi_burst"; packetsPerBurst: number; ibgUs: number; count: number };
+/** How a stream sends: TRex's own three modes (one definition, in src/trex/protocol.ts). */
+export type { StreamMode } from "../trex/protocol.ts";
+import type { StreamMode } from "../trex/protocol.ts";
 
 export interface FlowStats {
   /** TRex packet-group id. */

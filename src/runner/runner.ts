@@ -52,7 +52,7 @@ function toStreamDefinition(stream: ResolvedStream): StreamDefinition {
     vm: stream.vm,
     randomSeed: stream.randomSeed,
     mode: stream.mode,
-    ratePps: stream.rateShare,
+    rateShare: stream.rateShare,
     isgUs: stream.isgUs,
     flowStats: stream.flowStats,
   };

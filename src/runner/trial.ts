@@ -153,9 +153,9 @@ export function roomBesideProbe(
   speedBps: number,
   latencyPps: number,
 ): number {
-  const shareSum = streams.reduce((sum, s) => sum + s.ratePps, 0);
+  const shareSum = streams.reduce((sum, s) => sum + s.rateShare, 0);
   const bitsPerPacket = streams.reduce(
-    (sum, s) => sum + (s.ratePps / shareSum) * l1BitsPerFrame(wireFrameSize(s.packet)),
+    (sum, s) => sum + (s.rateShare / shareSum) * l1BitsPerFrame(wireFrameSize(s.packet)),
     0,
   );
   const probeBps = latencyPps * l1BitsPerFrame(wireFrameSize(streams[0].packet));
@@ -191,14 +191,14 @@ export async function runLatencyTrial(
     ...plan.directions.map((d) => roomBesideProbe(d.streams, load.speedBps, latencyPps)),
   );
   const directions = plan.directions.map((d, i) => {
-    const shareSum = d.streams.reduce((sum, s) => sum + s.ratePps, 0);
-    const scaled = d.streams.map((s) => ({ ...s, ratePps: (s.ratePps / shareSum) * ratePps }));
+    const shareSum = d.streams.reduce((sum, s) => sum + s.rateShare, 0);
+    const scaled = d.streams.map((s) => ({ ...s, rateShare: (s.rateShare / shareSum) * ratePps }));
     const probe: StreamDefinition = {
       ...d.streams[0],
       name: `latency-${i}`,
       vm: undefined,
       mode: { type: "continuous" },
-      ratePps: latencyPps,
+      rateShare: latencyPps,
       flowStats: { pgId: pgIds[i], latency: true },
     };
     return { ...d, streams: [...scaled, probe] };

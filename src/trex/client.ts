@@ -21,17 +21,19 @@ import {
 import { isObject, toNumber, type Json } from "./json.ts";
 import { streamJson, type StreamDefinition } from "./streams.ts";
 import { RpcTransport, type RpcCall } from "./transport.ts";
+import {
+  API_MAJOR,
+  API_MINOR,
+  API_NAME,
+  DEFAULT_PROFILE_ID,
+  DEFAULT_RPC_PORT,
+} from "./protocol.ts";
 
-export const DEFAULT_RPC_PORT = 4501;
 export const DEFAULT_TIMEOUT_MS = 3000;
 /** Re-sends of a read-only request after a lost reply (the Python client waits 4 × 3 s). */
 export const DEFAULT_RETRIES = 3;
-/** The stateless API this client speaks (trex-core v3.x). */
-export const API_NAME = "STL";
-export const API_MAJOR = 5;
-export const API_MINOR = 1;
-/** Profile id of the stream set the Python client uses when none is named. */
-const PROFILE = "_";
+export { API_NAME, API_MAJOR, API_MINOR, DEFAULT_RPC_PORT };
+const PROFILE = DEFAULT_PROFILE_ID;
 
 export type PortState = "IDLE" | "STREAMS" | "TX" | "PAUSE" | "PCAP_TX" | (string & {});
 

@@ -1,19 +1,9 @@
 /** StreamDefinition and its JSON form in TRex's add_stream (trex_stl_streams.py STLStream.to_json). */
 
-/**
- * A field-engine program as TRex takes it in `stream.vm` (what src/vm compiles to), passed
- * through as is.
- */
-export interface CompiledVm {
-  instructions: readonly unknown[];
-  split_by_var?: string;
-  cache?: number;
-}
+import type { CompiledVm } from "../vm/compile.ts";
+import type { StreamMode } from "./protocol.ts";
 
-export type StreamMode =
-  | { type: "continuous" }
-  | { type: "single_burst"; packets: number }
-  | { type: "multi_burst"; packetsPerBurst: number; ibgUs: number; count: number };
+export type { CompiledVm, StreamMode };
 
 export interface StreamDefinition {
   name?: string;
@@ -24,7 +14,7 @@ export interface StreamDefinition {
   randomSeed?: number;
   mode: StreamMode;
   /** This stream's share of the port's rate; start() scales the sum to the requested total. */
-  ratePps: number;
+  rateShare: number;
   /** Delay before the stream's first packet, µs. */
   isgUs?: number;
   flowStats?: { pgId: number; latency: boolean };
@@ -49,10 +39,10 @@ function nonNegative(v: number, what: string): number {
 }
 
 function modeJson(s: StreamDefinition, where: string): Record<string, unknown> {
-  if (!Number.isFinite(s.ratePps) || s.ratePps <= 0) {
-    throw new RangeError(`${where}: ratePps must be a positive number, got ${s.ratePps}`);
+  if (!Number.isFinite(s.rateShare) || s.rateShare <= 0) {
+    throw new RangeError(`${where}: rateShare must be a positive number, got ${s.rateShare}`);
   }
-  const rate = { type: "pps", value: s.ratePps };
+  const rate = { type: "pps", value: s.rateShare };
   const m = s.mode;
   switch (m.type) {
     case "continuous":

@@ -25,19 +25,18 @@ import {
   TrexTimeoutError,
 } from "./errors.ts";
 import { isObject, parseLossless, type Json } from "./json.ts";
+import { RPC_TRY_AGAIN, RPC_WORK_IN_PROGRESS, ZIP_HEADER_BYTES, ZIP_MAGIC } from "./protocol.ts";
 
-/** First 4 bytes of a compressed message (trex_rpc_zip.h), big-endian. */
-export const ZIP_MAGIC = 0xabe85cea;
+/** "Try again later" (the port is busy with RX-core configuration) and "work in progress" (an
+ * async task started; its ticket is polled with get_async_results): see protocol.ts. */
+export { RPC_TRY_AGAIN, RPC_WORK_IN_PROGRESS, ZIP_MAGIC };
+
 export const COMPRESS_THRESHOLD_BYTES = 64 * 1024;
 /**
  * Batches are split into messages of about this many bytes of JSON, as the Python client does:
  * the server refuses messages over 999,999 bytes (raw or inflated).
  */
 export const BATCH_CHUNK_BYTES = 500_000;
-/** "Try again later": the port is busy with RX-core configuration; the same call may pass later. */
-export const RPC_TRY_AGAIN = -32001;
-/** "Work in progress": an async task was started; its ticket is polled with get_async_results. */
-export const RPC_WORK_IN_PROGRESS = -32002;
 /**
  * How a busy server is waited for: re-asked every BUSY_RETRY_INTERVAL_MS for up to
  * BUSY_RETRY_LIMIT_MS (TRex's Python client: every 0.3 s for max(timeout, 3 s)).
@@ -114,7 +113,7 @@ export function isReadOnly(method: string): boolean {
 }
 
 export function compressMessage(payload: Buffer): Buffer {
-  const header = Buffer.alloc(8);
+  const header = Buffer.alloc(ZIP_HEADER_BYTES);
   header.writeUInt32BE(ZIP_MAGIC, 0);
   header.writeUInt32BE(payload.length, 4);
   return Buffer.concat([header, deflateSync(payload)]);
@@ -122,11 +121,11 @@ export function compressMessage(payload: Buffer): Buffer {
 
 /** The JSON text of a reply, inflated when it carries TRex's compression header. */
 export function decodeReply(reply: Buffer): string {
-  if (reply.length >= 8 && reply.readUInt32BE(0) === ZIP_MAGIC) {
+  if (reply.length >= ZIP_HEADER_BYTES && reply.readUInt32BE(0) === ZIP_MAGIC) {
     const expected = reply.readUInt32BE(4);
     let inflated: Buffer;
     try {
-      inflated = inflateSync(reply.subarray(8));
+      inflated = inflateSync(reply.subarray(ZIP_HEADER_BYTES));
     } catch (err) {
       throw new TrexProtocolError(`cannot inflate a compressed reply: ${(err as Error).message}`);
     }

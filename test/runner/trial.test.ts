@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.ts";
+import type { DutPresetName } from "../../src/emulator/dut-model.ts";
 import { lineRatePps } from "../../src/rate/line-rate.ts";
 import {
   offeredRatePps,
@@ -25,11 +26,11 @@ function stream(frameSize = 64): StreamDefinition {
   packet.set([0x08, 0x00], 12);
   packet[14] = 0x45;
   packet[23] = 17;
-  return { packet, mode: { type: "continuous" }, ratePps: 1 };
+  return { packet, mode: { type: "continuous" }, rateShare: 1 };
 }
 
 async function testbed(
-  dut: string,
+  dut: DutPresetName,
   timeScale: number,
 ): Promise<{ client: TrexClient; plan: TrialPlan }> {
   const emu = await startEmulator({ rpcPort: 0, asyncPort: 0, timeScale, seed: 1, dut });

@@ -58,8 +58,8 @@ function packet(frameSize: number, tag = 0): Uint8Array {
   return p;
 }
 
-function continuous(frameSize: number, ratePps = 1): StreamDefinition {
-  return { packet: packet(frameSize), mode: { type: "continuous" }, ratePps };
+function continuous(frameSize: number, rateShare = 1): StreamDefinition {
+  return { packet: packet(frameSize), mode: { type: "continuous" }, rateShare };
 }
 
 describe("connect", () => {
@@ -258,11 +258,11 @@ describe("a trial", () => {
     await c.acquire([0, 1]);
     await c.reset([0, 1]);
     await c.addStreams(0, [
-      { packet: packet(64), mode: { type: "single_burst", packets: 1234 }, ratePps: 1 },
+      { packet: packet(64), mode: { type: "single_burst", packets: 1234 }, rateShare: 1 },
       {
         packet: packet(64),
         mode: { type: "multi_burst", packetsPerBurst: 10, ibgUs: 5, count: 7 },
-        ratePps: 1,
+        rateShare: 1,
       },
     ]);
     const before = await c.portCounters([0]);
@@ -367,7 +367,9 @@ describe("a trial", () => {
     await c.acquire([0]);
     await expect(c.start([0], { totalPps: 0, durationS: 1 })).rejects.toThrow(RangeError);
     await expect(c.start([0], { totalPps: 10, durationS: 0 })).rejects.toThrow(RangeError);
-    await expect(c.addStreams(0, [{ ...continuous(64), ratePps: -1 }])).rejects.toThrow(/ratePps/);
+    await expect(c.addStreams(0, [{ ...continuous(64), rateShare: -1 }])).rejects.toThrow(
+      /rateShare/,
+    );
   });
 
   it("passes the server's refusal of a bad packet through", async () => {
