@@ -267,21 +267,25 @@ function checkDut(parameters: RunParameters): void {
  */
 function watchInterrupts(
   what: string,
-  graceMs?: number,
+  grace?: { ms: number; beforeExit: () => void },
 ): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   let count = 0;
-  let grace: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const quit = (): never => {
+    grace?.beforeExit();
+    process.exit(ExitCode.interrupted);
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
     count++;
-    if (count > 1) process.exit(ExitCode.interrupted);
+    if (count > 1) quit();
     process.stderr.write(`\n${signal}: ${what} (again to quit at once)\n`);
     controller.abort();
-    if (graceMs !== undefined) {
-      grace = setTimeout(() => {
-        process.stderr.write(`autotrex: ${signal}: not stopped within ${graceMs} ms, quitting\n`);
-        process.exit(ExitCode.interrupted);
-      }, graceMs);
+    if (grace) {
+      timer = setTimeout(() => {
+        process.stderr.write(`autotrex: ${signal}: not stopped within ${grace.ms} ms, quitting\n`);
+        quit();
+      }, grace.ms);
     }
   };
   process.on("SIGINT", onSignal);
@@ -289,7 +293,7 @@ function watchInterrupts(
   return {
     signal: controller.signal,
     dispose: () => {
-      clearTimeout(grace);
+      clearTimeout(timer);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     },
@@ -424,10 +428,10 @@ async function runCommand(profile: string | undefined, flags: RunFlags): Promise
     ),
   };
   const createdDir = checkOutDir(outDir);
-  const interrupts = watchInterrupts(
-    "stopping traffic and releasing the ports",
-    INTERRUPT_GRACE_MS,
-  );
+  const interrupts = watchInterrupts("stopping traffic and releasing the ports", {
+    ms: INTERRUPT_GRACE_MS,
+    beforeExit: () => discardIfNothingMeasured(outDir, createdDir),
+  });
   const progress = progressFor(flags, parameters.durationS);
   try {
     const outcome = await runBenchmark(

@@ -120,6 +120,9 @@ function makeDirectory(dir: string): string | undefined {
     return mkdirSync(dir, { recursive: true });
   } catch (err) {
     let cause = err;
+    // mkdir -p over a file says EEXIST: the path is there, but not as a directory
+    if ((err as NodeJS.ErrnoException).code === "EEXIST")
+      cause = Object.assign(new Error("ENOTDIR: not a directory"), { code: "ENOTDIR" });
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
       let missing = dir;
       while (!existsSync(dirname(missing)) && dirname(missing) !== missing)

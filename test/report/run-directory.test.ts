@@ -8,12 +8,18 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { pythonFloat } from "../../src/report/csv.ts";
-import { RunDirectory, writeFileAtomic } from "../../src/report/run-directory.ts";
+import {
+  OutputWriteError,
+  RunDirectory,
+  writeFileAtomic,
+  writeOutputFile,
+} from "../../src/report/run-directory.ts";
 import type { RunResult } from "../../src/report/result.ts";
 import { ResultFileError } from "../../src/report/validate.ts";
 import type { TrialRecord } from "../../src/search/types.ts";
+import { canMountTmpfs, mountTmpfs } from "../cli/helpers.ts";
 import { outcome, runResult, size, sweepResult } from "./fixtures.ts";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "autotrex-report-"));
@@ -222,4 +228,73 @@ describe("writeFileAtomic", () => {
     expect(readdirSync(out)).toEqual(["result.json"]);
     expect(readdirSync(join(out, "result.json"))).toEqual(["keep"]);
   });
+});
+
+describe("write errors", () => {
+  const unmounts: Array<() => void> = [];
+  afterEach(() => {
+    for (const unmount of unmounts.splice(0)) unmount();
+  });
+
+  it("name the file and the errno, whichever call failed", () => {
+    const out = tempDir();
+    mkdirSync(join(out, "result.json", "keep"), { recursive: true });
+    const err = (() => {
+      try {
+        writeFileAtomic(join(out, "result.json"), "{}");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(OutputWriteError);
+    expect((err as OutputWriteError).file).toBe(join(out, "result.json"));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^cannot write ${out}/result.json: E[A-Z]+ \\([a-z ]+\\)$`),
+    );
+    writeFileSync(join(out, "file"), "");
+    expect(() => writeOutputFile(join(out, "file", "junit.xml"), "x")).toThrow(
+      `cannot write ${join(out, "file")}: ENOTDIR (not a directory)`,
+    );
+  });
+
+  it("checkWritable creates the directory, returns the topmost one it created, leaves no probe", () => {
+    const base = tempDir();
+    const out = join(base, "results", "run");
+    expect(RunDirectory.checkWritable(out)).toEqual({ createdDir: join(base, "results") });
+    expect(readdirSync(out)).toEqual([]);
+    expect(RunDirectory.checkWritable(out)).toEqual({ createdDir: undefined });
+    writeFileSync(join(base, "file"), "");
+    expect(() => RunDirectory.checkWritable(join(base, "file", "run"))).toThrow(
+      /ENOTDIR \(not a directory\)/,
+    );
+  });
+
+  it.runIf(canMountTmpfs)(
+    "on a full disk the first failure is reported and result.json still gets its final status",
+    async () => {
+      const mount = mountTmpfs(64)!;
+      unmounts.push(() => mount.unmount());
+      const dir = await RunDirectory.create(join(mount.dir, "run"));
+      const result = sweepResult();
+      // result.json fits, the charts do not (tens of KiB each)
+      const first = (() => {
+        try {
+          dir.writeResult(result);
+        } catch (e) {
+          return e as OutputWriteError;
+        }
+      })();
+      expect(first).toBeInstanceOf(OutputWriteError);
+      expect(first!.code).toBe("ENOSPC");
+      expect(first!.file).toMatch(/\.png$/);
+      // Not a byte left: only an in-place rewrite can record the final status.
+      expect(() => writeFileSync(join(mount.dir, "filler"), Buffer.alloc(128 * 1024))).toThrow(
+        /ENOSPC/,
+      );
+      dir.writeResult({ ...result, status: "failed", finishedAt: "2025-11-23T09:00:00.000Z" });
+      const text = readFileSync(join(mount.dir, "run", "result.json"), "utf8");
+      expect(JSON.parse(text)).toMatchObject({ status: "failed" });
+      expect(tempFiles(join(mount.dir, "run"))).toEqual([]);
+    },
+  );
 });
