@@ -80,16 +80,32 @@ export function readResult(dir: string): RunResult {
   return JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
 }
 
-/** trials.csv as records keyed by column name (fields may be quoted). */
+/** One CSV line (RFC 4180 quoting) as its fields. */
+function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted && c === '"' && line[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (c === '"') quoted = !quoted;
+    else if (c === "," && !quoted) {
+      fields.push(field);
+      field = "";
+    } else field += c;
+  }
+  fields.push(field);
+  return fields;
+}
+
+/** trials.csv as records keyed by column name. */
 export function readTrials(dir: string): Array<Record<string, string>> {
-  const lines = readFileSync(join(dir, "trials.csv"), "utf8").trim().split("\n");
-  const split = (line: string): string[] =>
-    [...line.matchAll(/("([^"]|"")*"|[^,]*)(,|$)/g)]
-      .slice(0, -1)
-      .map((m) => m[1].replace(/^"(.*)"$/s, "$1").replace(/""/g, '"'));
-  const header = split(lines[0]);
+  const lines = readFileSync(join(dir, "trials.csv"), "utf8").trim().split(/\r?\n/);
+  const header = csvFields(lines[0]);
   return lines.slice(1).map((line) => {
-    const fields = split(line);
+    const fields = csvFields(line);
     return Object.fromEntries(header.map((h, i) => [h, fields[i] ?? ""]));
   });
 }
@@ -116,11 +132,14 @@ export function secondClient(user = "atx-other"): Promise<TrexClient> {
   return TrexClient.connect({ server: SERVER, user });
 }
 
-/** The ports as the server reports them now, read by a fresh client that owns nothing. */
-export async function portsNow(): Promise<ReadonlyArray<PortInfo>> {
+/**
+ * The ports as the server reports them now, in port order (the server lists them in its own
+ * order), read by a fresh client that owns nothing.
+ */
+export async function portsNow(): Promise<PortInfo[]> {
   const client = await secondClient("atx-observer");
   try {
-    return await client.refreshPorts();
+    return [...(await client.refreshPorts())].sort((a, b) => a.portId - b.portId);
   } finally {
     await client.disconnect();
   }
