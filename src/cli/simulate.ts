@@ -32,14 +32,14 @@ export interface SimulateOptions {
   json?: boolean;
 }
 
-/** The first `count` packets of a stream, field engine applied. */
-export function* streamPackets(stream: ResolvedStream, count: number): Generator<Buffer> {
-  if (!stream.vm) {
-    for (let i = 0; i < count; i++) yield stream.packet;
-    return;
-  }
+/**
+ * A stream's packets one call at a time, field engine applied. A packet is valid until the
+ * next call (the runner's own buffer): copy it to keep it.
+ */
+export function packetSource(stream: ResolvedStream): () => Buffer {
+  if (!stream.vm) return () => stream.packet;
   const runner = new VmRunner(stream.vm, stream.packet, { seed: stream.randomSeed });
-  for (let i = 0; i < count; i++) yield runner.nextView();
+  return () => runner.nextView();
 }
 
 function intOption(name: string, min: number, max: number) {
@@ -135,7 +135,14 @@ function emitPackets(
   let index = 0;
   for (const s of streams) {
     const packets: unknown[] = [];
-    for (const pkt of streamPackets(s, opts.count)) {
+    const next = packetSource(s);
+    for (let i = 0; i < opts.count; i++) {
+      if (index >= listed && pcap) {
+        // Past the listing: only the pcap, in a tight loop (this is where the time goes).
+        for (; i < opts.count; i++) pcap.write(next(), ++index);
+        break;
+      }
+      const pkt = next();
       index++;
       pcap?.write(pkt, index);
       if (index > listed) continue;
