@@ -14,7 +14,7 @@ import {
   axisTitle,
   renderPng,
 } from "./chart-style.ts";
-import type { RunResult } from "./result.ts";
+import type { RunResult, SizeResult } from "./result.ts";
 
 export const CHART_WIDTH = 1200;
 export const CHART_HEIGHT = 700;
@@ -146,17 +146,12 @@ function annotationPlugin(annotations: Annotations): Plugin<"bar"> {
   };
 }
 
-/** The Chart.js configuration of one chart: pure, so it can be inspected without rendering. */
-export function chartConfiguration(
-  metric: Metric,
-  result: RunResult,
-): ChartConfiguration<"bar" | "line", Array<number | null>, string> {
-  const sizes = sizesAscending(result);
-  const labels = sizes.map((s) => String(s.frameSize));
-  const axis = METRIC_AXIS[metric];
-  const thresholds = result.lossThresholdsPct;
+type BarSet = ChartDataset<"bar", Array<number | null>>;
+type LineSet = ChartDataset<"line", Array<number | null>>;
 
-  const bars: Array<ChartDataset<"bar", Array<number | null>>> = thresholds.map((t, i) => ({
+/** One bar set per loss threshold; a generator-limited bar gets an outline. */
+function barSets(metric: Metric, sizes: SizeResult[], thresholds: number[]): BarSet[] {
+  return thresholds.map((t, i) => ({
     type: "bar" as const,
     label: thresholdLabel(t, i),
     data: sizes.map((s) => {
@@ -170,10 +165,12 @@ export function chartConfiguration(
     barPercentage: thresholds.length > 1 ? 0.92 : 0.85,
     order: 2,
   }));
-  const theoretical = sizes.map((s) => metricValue(metric, s.theoretical));
-  const line: ChartDataset<"line", Array<number | null>> = {
+}
+
+function lineRateSet(theoretical: number[], speedBps: number): LineSet {
+  return {
     type: "line",
-    label: `Line rate (${formatSpeed(result.speedBps)})`,
+    label: `Line rate (${formatSpeed(speedBps)})`,
     data: theoretical,
     borderColor: LINE_RATE_COLOR,
     backgroundColor: LINE_RATE_COLOR,
@@ -185,7 +182,10 @@ export function chartConfiguration(
     // Drawn over the bars, so a result at line rate shows as a bar touching the line.
     order: 1,
   };
+}
 
+/** What the plugin draws over the bars: N/A where results are missing, GEN tags, values. */
+function annotationsFor(sizes: SizeResult[], thresholds: number[]): Annotations {
   const missingSizes: number[] = [];
   const missingBars: Array<[number, number]> = [];
   sizes.forEach((s, i) => {
@@ -198,36 +198,91 @@ export function chartConfiguration(
       outcomeFor(s, t)?.generatorLimited ? [[d, i]] : [],
     ),
   );
-  const maxValue = Math.max(
-    0,
-    ...theoretical,
-    ...bars.flatMap((b) => b.data.filter((v): v is number => typeof v === "number")),
-  );
-  const annotations: Annotations = {
+  return {
     missingSizes,
     missingBars,
     generatorLimitedBars,
-    lineDataset: bars.length,
+    lineDataset: thresholds.length,
     // Value labels only while they fit above their bars: two bar sets get shorter ones.
     labelledDatasets:
       sizes.length <= 16 && thresholds.length <= 2 ? thresholds.map((_, i) => i) : [0],
     valueFontPx: thresholds.length > 1 ? 11 : 12,
     valueDigits: thresholds.length > 1 ? 3 : 4,
   };
+}
 
-  const subtitle = [
+function subtitleFor(result: RunResult, annotations: Annotations): string {
+  return [
     describeServer(result.server),
     `${formatSpeed(result.speedBps)} ports`,
     formatDate(result.startedAt),
-    thresholds.map((t, i) => thresholdLabel(t, i)).join(", "),
-    ...(generatorLimitedBars.length > 0
+    result.lossThresholdsPct.map((t, i) => thresholdLabel(t, i)).join(", "),
+    ...(annotations.generatorLimitedBars.length > 0
       ? [`${GENERATOR_LIMITED_TAG} = generator-limited: the DUT may be faster`]
       : []),
   ].join("  ·  ");
+}
 
+/** Legend entries: bars as filled boxes, the line rate as a dashed line, in dataset order. */
+function legendLabels(chart: Chart, lineDataset: number) {
+  return chart.data.datasets.map((dataset, datasetIndex) => {
+    const isLine = datasetIndex === lineDataset;
+    const color = isLine ? LINE_RATE_COLOR : BAR_COLORS[datasetIndex % BAR_COLORS.length];
+    return {
+      text: dataset.label ?? "",
+      datasetIndex,
+      fillStyle: color,
+      strokeStyle: color,
+      fontColor: TEXT_COLOR,
+      lineWidth: isLine ? 2 : 0,
+      lineDash: isLine ? [7, 5] : [],
+      pointStyle: isLine ? ("line" as const) : ("rect" as const),
+      hidden: false,
+    };
+  });
+}
+
+function scalesFor(axisText: string, maxValue: number) {
+  return {
+    x: {
+      title: axisTitle("Frame size (bytes)"),
+      ticks: { color: TEXT_COLOR, font: { family: FONT_FAMILY, size: 14 } },
+      grid: { display: false },
+      border: { color: "#888888" },
+    },
+    y: {
+      beginAtZero: true,
+      // Head room for the value labels above the tallest bar.
+      suggestedMax: maxValue > 0 ? maxValue * 1.08 : 1,
+      title: axisTitle(axisText),
+      ticks: { color: TEXT_COLOR, font: { family: FONT_FAMILY, size: 13 } },
+      grid: { color: GRID_COLOR },
+      border: { display: false as const },
+    },
+  };
+}
+
+/** The Chart.js configuration of one chart: pure, so it can be inspected without rendering. */
+export function chartConfiguration(
+  metric: Metric,
+  result: RunResult,
+): ChartConfiguration<"bar" | "line", Array<number | null>, string> {
+  const sizes = sizesAscending(result);
+  const axis = METRIC_AXIS[metric];
+  const bars = barSets(metric, sizes, result.lossThresholdsPct);
+  const theoretical = sizes.map((s) => metricValue(metric, s.theoretical));
+  const annotations = annotationsFor(sizes, result.lossThresholdsPct);
+  const maxValue = Math.max(
+    0,
+    ...theoretical,
+    ...bars.flatMap((b) => b.data.filter((v): v is number => typeof v === "number")),
+  );
   return {
     type: "bar",
-    data: { labels, datasets: [...bars, line] },
+    data: {
+      labels: sizes.map((s) => String(s.frameSize)),
+      datasets: [...bars, lineRateSet(theoretical, result.speedBps)],
+    },
     options: {
       responsive: false,
       animation: false,
@@ -243,7 +298,7 @@ export function chartConfiguration(
         },
         subtitle: {
           display: true,
-          text: subtitle,
+          text: subtitleFor(result, annotations),
           color: MUTED_COLOR,
           font: { family: FONT_FAMILY, size: 14 },
           padding: { bottom: 10 },
@@ -259,46 +314,12 @@ export function chartConfiguration(
             pointStyleWidth: 30,
             boxHeight: 12,
             padding: 16,
-            // Bars as filled boxes, the line rate as a dashed line, in dataset order.
-            generateLabels: (chart) =>
-              chart.data.datasets.map((dataset, datasetIndex) => {
-                const isLine = datasetIndex === bars.length;
-                const color = isLine
-                  ? LINE_RATE_COLOR
-                  : BAR_COLORS[datasetIndex % BAR_COLORS.length];
-                return {
-                  text: dataset.label ?? "",
-                  datasetIndex,
-                  fillStyle: color,
-                  strokeStyle: color,
-                  fontColor: TEXT_COLOR,
-                  lineWidth: isLine ? 2 : 0,
-                  lineDash: isLine ? [7, 5] : [],
-                  pointStyle: isLine ? "line" : "rect",
-                  hidden: false,
-                };
-              }),
+            generateLabels: (chart) => legendLabels(chart, bars.length),
           },
         },
         tooltip: { enabled: false },
       },
-      scales: {
-        x: {
-          title: axisTitle("Frame size (bytes)"),
-          ticks: { color: TEXT_COLOR, font: { family: FONT_FAMILY, size: 14 } },
-          grid: { display: false },
-          border: { color: "#888888" },
-        },
-        y: {
-          beginAtZero: true,
-          // Head room for the value labels above the tallest bar.
-          suggestedMax: maxValue > 0 ? maxValue * 1.08 : 1,
-          title: axisTitle(axis.axis),
-          ticks: { color: TEXT_COLOR, font: { family: FONT_FAMILY, size: 13 } },
-          grid: { color: GRID_COLOR },
-          border: { display: false },
-        },
-      },
+      scales: scalesFor(axis.axis, maxValue),
     },
     plugins: [annotationPlugin(annotations) as Plugin<"bar" | "line">],
   };
