@@ -110,3 +110,23 @@ export function unsteady(samples: readonly GoalLoadSample[], tolerance: number):
   }
   return false;
 }
+
+/**
+ * The centre of exact samples' loads, Hodges-Lehmann: the median of the pairwise means of
+ * ln(load). For noise symmetric in ln(load) it is the median the exceed ratio 0.5 asks for,
+ * with 95 % of the mean's efficiency at normal noise where the sample median has 64 %: the
+ * same precision from two thirds of the samples. Undefined with no samples or when one of them
+ * passed (a lower limit, not a value: that needs the Kaplan-Meier quantile).
+ */
+export function centreLoadPps(samples: readonly GoalLoadSample[]): number | undefined {
+  if (samples.length === 0 || samples.some((s) => !s.exact)) return undefined;
+  const logs = samples.map((s) => Math.log(s.loadPps));
+  const means: number[] = [];
+  for (let i = 0; i < logs.length; i++) {
+    for (let j = i; j < logs.length; j++) means.push((logs[i] + logs[j]) / 2);
+  }
+  means.sort((a, b) => a - b);
+  const mid = means.length >> 1;
+  const median = means.length % 2 === 1 ? means[mid] : (means[mid - 1] + means[mid]) / 2;
+  return Math.exp(median);
+}

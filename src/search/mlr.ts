@@ -46,7 +46,7 @@ import type {
   TrialRecord,
 } from "./types.ts";
 import { DEFAULT_MAX_INVALID_RETRIES, SearchStop, TrialLog, lossRatiosOf } from "./trial-log.ts";
-import { conditionalLoadPps, forwardingSpread } from "./forwarding-estimate.ts";
+import { centreLoadPps, conditionalLoadPps, forwardingSpread } from "./forwarding-estimate.ts";
 import type { GoalLoadSample } from "./forwarding-estimate.ts";
 import { LoadGrid, STEPS_PER_WIDTH } from "./mlr-grid.ts";
 import { LoadStats, lastsAtLeast, targetDurations } from "./mlr-load-stats.ts";
@@ -86,10 +86,16 @@ export interface MlrOptions {
    * noisy and the result comes from the forwarding estimate. Default: goal width / 8.
    */
   noiseThreshold?: number;
-  /** Relative standard error the forwarding estimate aims for on a noisy DUT. Goal width / 2. */
+  /** Relative standard error the forwarding estimate aims for on a noisy DUT. 0.42 x goal width. */
   noiseStandardError?: number;
   /** Most samples the forwarding estimate takes. Default 40. */
   maxNoiseSamples?: number;
+  /**
+   * Duration of the trials that sample a noisy DUT's forwarding rate, s (within the initial and
+   * the final duration). Default 1.5: short, so samples are cheap; long enough that the buffer's
+   * share of the forwarded packets stays small (0.13 % for `default` at 512 B).
+   */
+  noiseSampleDurationS?: number;
 }
 
 export const MLR_DEFAULTS = {
@@ -103,12 +109,22 @@ export const MLR_DEFAULTS = {
   maxInvalidRetries: DEFAULT_MAX_INVALID_RETRIES,
   defaultMaxTrialSecondsFactor: 20,
   maxNoiseSamples: 40,
+  noiseSampleDurationS: 1.5,
 } as const;
 
+/**
+ * Standard error of the forwarding estimate, in goal widths: 0.42 keeps the worst of 80 noisy
+ * searches (bench/search.ts) within the goal width at 1 % jitter.
+ */
+const NOISE_STANDARD_ERROR_WIDTHS = 0.42;
 /** Fewest samples behind a forwarding estimate: fewer give too rough a spread to size it by. */
 const MIN_NOISE_SAMPLES = 12;
 /** Standard error of a sample median over that of the mean, for normal noise: sqrt(pi / 2). */
 const MEDIAN_EFFICIENCY = Math.sqrt(Math.PI / 2);
+/** The same for the Hodges-Lehmann centre: sqrt(pi / 3). */
+const CENTRE_EFFICIENCY = Math.sqrt(Math.PI / 3);
+/** Overload samples count for the centre estimate from this many spreads above the median. */
+const OVERLOAD_SPREADS = 2;
 /** A safety net far above any sane search: stops a search that loops on absurd outcomes. */
 const MAX_TRIALS = 400;
 
@@ -144,6 +160,8 @@ interface Candidate {
   move: Move;
   /** A noisy goal's full-duration trial at its estimate. */
   confirms?: boolean;
+  /** A noisy goal's sample above every estimate. */
+  overload?: boolean;
 }
 
 export function createMlrSearch(options: MlrOptions = {}): SearchAlgorithm {
@@ -235,6 +253,8 @@ class MlrRun {
   private readonly expansionCoefficient: number;
   private readonly noiseStandardError: number;
   private readonly maxNoiseSamples: number;
+  /** Indices of the trials run as overload samples of the forwarding estimate. */
+  private readonly overloadTrials = new Set<number>();
 
   constructor(
     private readonly spec: SearchSpec,
@@ -257,17 +277,21 @@ class MlrRun {
     this.grid = new LoadGrid(spec.lineRatePps, resolved.minLoadRatio, resolved.goalWidth);
     this.targets = buildTargets(spec, options);
     this.db = new LoadDatabase(this.targets, lossRatios.length, this.exceedRatio);
-    const last = this.targets.length - 1;
-    // The last coarse duration is long enough for the buffer's share to be small; shorter
-    // trials would make the DUT look faster than it is.
-    const sampleDurationS = this.targets[Math.max(0, last - 1)].durationS;
+    const sampleDurationS = Math.min(
+      spec.finalDurationS,
+      Math.max(
+        this.targets[0].durationS,
+        options.noiseSampleDurationS ?? MLR_DEFAULTS.noiseSampleDurationS,
+      ),
+    );
     this.noise = new NoiseWatch(
       lossRatios,
       lossRatios.indexOf(Math.min(...lossRatios)),
       sampleDurationS,
       options.noiseThreshold ?? resolved.goalWidth / 8,
     );
-    this.noiseStandardError = options.noiseStandardError ?? resolved.goalWidth / 2;
+    this.noiseStandardError =
+      options.noiseStandardError ?? resolved.goalWidth * NOISE_STANDARD_ERROR_WIDTHS;
     this.maxNoiseSamples = Math.max(1, options.maxNoiseSamples ?? MLR_DEFAULTS.maxNoiseSamples);
     this.goals = lossRatios.map((lossRatio) => ({ lossRatio, targetIndex: 0, expansions: 0 }));
   }
@@ -302,6 +326,7 @@ class MlrRun {
     const record = await this.log.measure(this.grid.loadOf(c.k), c.durationS);
     this.db.add(c.k, record);
     this.noise.add(record);
+    if (c.overload) this.overloadTrials.add(record.index);
     if (c.confirms && !record.passed[c.goal]) {
       goal.failedConfirmation = Math.min(goal.failedConfirmation ?? Infinity, c.k);
     }
@@ -348,7 +373,7 @@ class MlrRun {
       const b = this.db.bounds(goal.targetIndex, g);
       if (!boundsReached(b, this.targets[goal.targetIndex].widthSteps, this.grid.top)) break;
       if (late && b.lo !== this.grid.top) {
-        const check = this.confirmSteady(g);
+        const check = this.confirmSteady(g, b);
         if (check) return check;
       }
       if (goal.targetIndex === last) return undefined;
@@ -360,7 +385,7 @@ class MlrRun {
     if (!p) return undefined;
     return {
       k: p.k,
-      durationS: this.probeDuration(p.k, this.targets[goal.targetIndex]),
+      durationS: this.probeDuration(p.k, this.targets[goal.targetIndex], g),
       goal: g,
       move: p.move,
     };
@@ -388,10 +413,14 @@ class MlrRun {
    * equal trials (or two pairs) lost packets, one more runs at the sample duration. Two alone
    * agree by chance too often on a noisy DUT.
    */
-  private confirmSteady(g: number): Candidate | undefined {
+  private confirmSteady(g: number, b: Bounds): Candidate | undefined {
     const failing = this.noise.samples[this.noise.strictestGoal].filter((s) => s.exact);
-    if (failing.length === 0 || (forwardingSpread(failing)?.degrees ?? 0) >= 2) return undefined;
     const durationS = this.noise.sampleDurationS;
+    // Only shorter trials lost: the upper bound, at the sample duration, to begin with.
+    if (failing.length === 0) {
+      return b.hi === undefined ? undefined : { k: b.hi, durationS, goal: g, move: "other" };
+    }
+    if ((forwardingSpread(failing)?.degrees ?? 0) >= 2) return undefined;
     const atSampleDuration = failing.filter((s) => s.durationS === durationS);
     const highest = (from: GoalLoadSample[]): number =>
       this.grid.nearest(Math.max(...from.map((s) => s.offeredPps)));
@@ -413,19 +442,16 @@ class MlrRun {
   private noisyCandidate(g: number): Candidate | undefined {
     const goal = this.goals[g];
     const samples = this.noise.samples[g];
-    const wanted = Math.ceil(
-      ((MEDIAN_EFFICIENCY * this.noise.spread) / this.noiseStandardError) ** 2,
-    );
-    const needed = Math.min(this.maxNoiseSamples, Math.max(MIN_NOISE_SAMPLES, wanted));
-    if (samples.length < needed) {
+    const estimate = this.noisyEstimate(g);
+    if (estimate === undefined) {
       return {
         k: this.overloadIndex(),
         durationS: this.noise.sampleDurationS,
         goal: g,
         move: "other",
+        overload: true,
       };
     }
-    const estimate = conditionalLoadPps(samples, this.exceedRatio) as number;
     const finalS = this.spec.finalDurationS;
     // Each failed confirmation also moves the next one at least a step down, so that a DUT
     // whose long trials do worse than its samples suggest still ends.
@@ -443,13 +469,51 @@ class MlrRun {
     return { k, durationS: finalS, goal: g, move: "other", confirms: true };
   }
 
+  /**
+   * Goal g's forwarding estimate once it has enough samples to reach the standard error:
+   * the centre of the overload samples when the exceed ratio asks for the median and none of
+   * them passed, the Kaplan-Meier quantile of all samples otherwise.
+   */
+  private noisyEstimate(g: number): number | undefined {
+    const samples = this.noise.samples[g];
+    const needed = (efficiency: number): number => {
+      const wanted = Math.ceil(((efficiency * this.noise.spread) / this.noiseStandardError) ** 2);
+      return Math.min(this.maxNoiseSamples, Math.max(MIN_NOISE_SAMPLES, wanted));
+    };
+    // Overload samples well above the estimate (the first ones may be close: the spread was
+    // not known yet); a pass among them means the noise is wider than it looks.
+    const median = conditionalLoadPps(samples, this.exceedRatio) ?? 0;
+    const overloaded = samples.filter(
+      (s) =>
+        this.overloadTrials.has(s.index) &&
+        s.offeredPps >= median * Math.exp(OVERLOAD_SPREADS * this.noise.spread),
+    );
+    // Room above the median for overload samples: not when it is near the maximum load.
+    const room =
+      median * Math.exp((OVERLOAD_SPREADS + 1) * this.noise.spread) <= this.grid.maxLoadPps;
+    const centre =
+      this.exceedRatio === 0.5 &&
+      room &&
+      samples.length < 2 * this.maxNoiseSamples &&
+      overloaded.every((s) => s.exact);
+    if (centre) {
+      return overloaded.length < needed(CENTRE_EFFICIENCY) ? undefined : centreLoadPps(overloaded);
+    }
+    return samples.length < needed(MEDIAN_EFFICIENCY)
+      ? undefined
+      : conditionalLoadPps(samples, this.exceedRatio);
+  }
+
   /** A load above every goal's estimate by three spreads: trials there forward all they can. */
   private overloadIndex(): number {
     let highest = 0;
     for (const samples of this.noise.samples) {
       highest = Math.max(highest, conditionalLoadPps(samples, this.exceedRatio) ?? 0);
     }
-    const load = highest > 0 ? highest * Math.exp(3 * this.noise.spread) : this.spec.lineRatePps;
+    const load =
+      highest > 0
+        ? highest * Math.exp((OVERLOAD_SPREADS + 1) * this.noise.spread)
+        : this.spec.lineRatePps;
     return this.grid.atOrAbove(Math.min(load, this.spec.lineRatePps));
   }
 
@@ -459,9 +523,15 @@ class MlrRun {
    * loses there, that counts as one bad trial at the full duration for one second instead of
    * thirty; if it does not, the full trial follows.
    */
-  private probeDuration(k: number, t: Target): number {
-    const fresh = !this.db.stats.has(k);
-    return fresh && t.durationSumS > t.durationS ? this.targets[0].durationS : t.durationS;
+  private probeDuration(k: number, t: Target, g: number): number {
+    if (t.durationSumS <= t.durationS) return t.durationS;
+    const trials = this.db.trialsAt(k);
+    if (trials.length === 0) return this.targets[0].durationS;
+    // The shortest duration that has not passed here may lose (a bad trial of full length)
+    // for a fraction of the time; a pass there only costs that fraction.
+    const longestPass = Math.max(0, ...trials.filter((r) => r.passed[g]).map((r) => r.durationS));
+    const shorter = this.targets.find((c) => c.durationS > longestPass);
+    return Math.min(t.durationS, shorter?.durationS ?? t.durationS);
   }
 
   /**
