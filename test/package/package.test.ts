@@ -2,11 +2,12 @@
  * The package as published: what `npm pack` ships, the command table, the shipped profiles by
  * name. The full install (tarball into a prefix, run from outside) is scripts/install-test.sh.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { COMMANDS, version } from "../../src/cli/main.ts";
@@ -113,3 +114,46 @@ describe("shipped profiles", () => {
     expect(closestNames("srv6_1pk", ["tcp_1pkt", "srv6_1pkt", "imix"])[0]).toBe("srv6_1pkt");
   });
 });
+
+describe("the command, from a directory outside the repository", () => {
+  const bin = join(root, "bin/autotrex.js");
+  const autotrex = (args: string[], cwd: string) =>
+    promisify(execFile)(process.execPath, [bin, ...args], { cwd }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  it("autotrex profiles lists every shipped profile with its description", async () => {
+    const { code, stdout } = await autotrex(["profiles"], dir);
+    expect(code).toBe(0);
+    for (const p of bundledProfiles())
+      expect(stdout).toMatch(new RegExp(`^${p.name} +${escape(bundledDescription(p))}$`, "m"));
+    const json = JSON.parse((await autotrex(["profiles", "--json"], dir)).stdout);
+    expect(json.profiles.map((p: { name: string }) => p.name)).toEqual(
+      bundledProfiles().map((p) => p.name),
+    );
+  });
+
+  it("autotrex run tcp_1pkt --emulate measures the shipped profile; an unknown name exits 2", async () => {
+    const out = join(dir, "R");
+    const { code, stdout } = await autotrex(
+      ["run", "tcp_1pkt", "--emulate", "--sizes", "64", "--out", out, "--quiet"],
+      dir,
+    );
+    expect(code).toBe(0);
+    expect(stdout).toBe("");
+    const result = JSON.parse(readFileSync(join(out, "result.json"), "utf8"));
+    expect(result.parameters.profilePath).toBe(join(root, "profiles/tcp_1pkt.ts"));
+    expect(result.sizes.map((s: { frameSize: number }) => s.frameSize)).toEqual([64]);
+    const unknown = await autotrex(["run", "tcp_1pkt_rnd", "--emulate"], dir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /^autotrex: no such profile file or shipped profile "tcp_1pkt_rnd" \(closest: tcp_1pkt_rand,/,
+    );
+    expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
