@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Router } from "zeromq";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.ts";
+import { TrexClient } from "../../src/trex/index.ts";
 import type { RunResult } from "../../src/report/result.ts";
 import { makeResult } from "../report/helpers.ts";
 import { autotrex, canMountTmpfs, expectOneLine, mountTmpfs, tempDir } from "./helpers.ts";
@@ -269,7 +270,79 @@ describe("Ctrl-C and failures before the first trial", () => {
   });
 });
 
+describe("a port taken over mid-run", () => {
+  it("someone forcing the ports away stops the run with one line saying so: exit 3, nothing measured left behind", async () => {
+    // 30 s trials at time scale 0.02 take 0.6 s of real time each
+    const server = await startEmulator({ rpcPort: 0, asyncPort: 0, timeScale: 0.02 });
+    cleanups.push(() => server.stop());
+    const out = join(tempDir(), "run");
+    let taken: Promise<TrexClient> | undefined;
+    const poll = setInterval(() => {
+      if (!taken && server.portState(0).state === "TX") {
+        taken = TrexClient.connect({ server: server.rpcUrl, user: "bob" }).then(async (bob) => {
+          await bob.acquire([0, 1], { force: true });
+          return bob;
+        });
+      }
+    }, 10);
+    cleanups.push(() => clearInterval(poll));
+    const r = await autotrex([
+      "run",
+      "profiles/tcp_1pkt.ts",
+      "--server",
+      server.rpcUrl,
+      "--sizes",
+      "1518",
+      "--quiet",
+      "--out",
+      out,
+    ]);
+    const bob = await taken!;
+    cleanups.push(() => bob.disconnect());
+    expect(r.code).toBe(3);
+    expect(expectOneLine(r.stderr)).toEqual([
+      expect.stringMatching(
+        /on port [01] failed \(-32000\): port is not owned by you .*\(someone took the port, e\.g\. with --force\)$/,
+      ),
+    ]);
+    expect(server.portState(0).owner).toBe("bob");
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe("bad input is one line with its exit status", () => {
+  it("emulate on a busy port names it and the flag; --faults with an alias bomb names the file", async () => {
+    const busy = await emulator();
+    const port = /:(\d+)$/.exec(busy.rpcUrl)![1];
+    const r = await autotrex(["emulate", "--port", port, "--async-port", "0"]);
+    expect(r.code).toBe(3);
+    expect(expectOneLine(r.stderr)).toEqual([
+      expect.stringMatching(new RegExp(`^autotrex: cannot bind .*:${port}: .*in use.*--port`)),
+    ]);
+    const dir = tempDir();
+    const bomb = ["- &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (const c of "bcdefgh")
+      bomb.push(
+        `- &${c} [${Array(10)
+          .fill(`*${String.fromCharCode(c.charCodeAt(0) - 1)}`)
+          .join(", ")}]`,
+      );
+    writeFileSync(join(dir, "faults.yaml"), bomb.join("\n"));
+    const faults = await autotrex([
+      "emulate",
+      "--port",
+      "0",
+      "--async-port",
+      "0",
+      "--faults",
+      join(dir, "faults.yaml"),
+    ]);
+    expect(faults.code).toBe(2);
+    expect(expectOneLine(faults.stderr)).toEqual([
+      expect.stringContaining(`${join(dir, "faults.yaml")}`),
+    ]);
+  });
+
   it("--dut that is neither a preset nor a file, or a broken one: exit 2, nothing created", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "broken.json"), '{"perPacketNs": 1');
