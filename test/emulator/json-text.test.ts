@@ -11,7 +11,7 @@ import {
   type JsonObject,
 } from "../../src/emulator/json-text.ts";
 import { formatG } from "../../src/emulator/params.ts";
-import { apportion } from "../../src/emulator/trex-box.ts";
+import { apportion } from "../../src/emulator/traffic.ts";
 
 describe("jsoncpp-like reader", () => {
   it("keeps byte offsets and number kinds", () => {
