@@ -271,14 +271,15 @@ describe("Ctrl-C and failures before the first trial", () => {
 });
 
 describe("a port taken over mid-run", () => {
-  it("someone forcing the ports away stops the run with one line saying so: exit 3, nothing measured left behind", async () => {
+  it("someone forcing the ports away stops the run with one line saying so: exit 3, result.json failed", async () => {
     // 30 s trials at time scale 0.02 take 0.6 s of real time each
     const server = await startEmulator({ rpcPort: 0, asyncPort: 0, timeScale: 0.02 });
     cleanups.push(() => server.stop());
     const out = join(tempDir(), "run");
     let taken: Promise<TrexClient> | undefined;
     const poll = setInterval(() => {
-      if (!taken && server.portState(0).state === "TX") {
+      // Once a trial is on disk, during the next one.
+      if (!taken && existsSync(join(out, "trials.csv")) && server.portState(0).state === "TX") {
         taken = TrexClient.connect({ server: server.rpcUrl, user: "bob" }).then(async (bob) => {
           await bob.acquire([0, 1], { force: true });
           return bob;
@@ -306,7 +307,9 @@ describe("a port taken over mid-run", () => {
       ),
     ]);
     expect(server.portState(0).owner).toBe("bob");
-    expect(existsSync(out)).toBe(false);
+    // Trials that finished before the takeover are kept, under a final status.
+    expect(existsSync(join(out, "trials.csv"))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, "result.json"), "utf8")).status).toBe("failed");
   });
 });
 
