@@ -2,8 +2,9 @@
 # Install test (run by .ci/run): packs autotrex, installs the tarball as a user would
 # (`npm install -g --prefix DIR`, packages from the npm registry only) and, from a directory
 # outside the repository, runs the installed command: --version, profiles, a two-size run on
-# the emulator by a shipped profile's name, and simulate of a user profile that imports from
-# "autotrex"; then a project that depends on autotrex type-checks that profile (tsc --noEmit).
+# the emulator by a shipped profile's name, simulate of a user profile that imports from
+# "autotrex", the agent (serve + run --agent); then a project that depends on autotrex runs
+# it through npx and type-checks that profile (tsc --noEmit).
 # Usage: scripts/install-test.sh [--keep]   (--keep leaves the temp directory for a look)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,8 +15,9 @@ fail() {
   exit 1
 }
 step() { echo "install-test: $*"; }
-# The registry npm is configured with; never a cache of the repository's node_modules.
-npm_quiet=(--no-audit --no-fund --loglevel=error)
+# Packages come from the registry npm is configured with (through its cache), never from the
+# repository's node_modules.
+npm_quiet=(--no-audit --no-fund --loglevel=error --prefer-offline)
 
 step "pack (builds dist/)"
 tarball="$(cd "$repo" && npm pack --pack-destination "$work" "${npm_quiet[@]}" | tail -n 1)"
@@ -75,6 +77,25 @@ EOF
 out="$(autotrex simulate my_udp.ts --count 3 --pcap my.pcap)"
 grep -q 'Ether / IPv4 10.0.0.1 > 10.0.0.2 / UDP 53 > 53' <<<"$out" || fail "simulate printed: $out"
 grep -q '^# wrote 3 packets' <<<"$out" || fail "simulate printed no summary: $out"
+
+step "the agent from the installed package (its .proto found from dist/): serve, then run --agent"
+printf 'install-test-token-%s\n' "$RANDOM$RANDOM$RANDOM" >"$user/token"
+chmod 600 "$user/token"
+port=$((20000 + RANDOM % 20000))
+shipped="$work/prefix/lib/node_modules/autotrex/profiles"
+autotrex serve --token-file "$user/token" --emulate --listen "127.0.0.1:$port" \
+  --profiles-dir "$shipped" --results "$user/agent-results" >"$user/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 50); do
+  grep -q "listening" "$user/serve.log" && break
+  sleep 0.2
+done
+grep -q "listening" "$user/serve.log" || fail "autotrex serve did not start: $(cat "$user/serve.log")"
+autotrex run --agent "127.0.0.1:$port" --token-file "$user/token" tcp_1pkt --sizes 64 --out A --quiet ||
+  fail "run --agent failed"
+kill "$serve_pid"
+wait "$serve_pid" || true
+[[ -s A/result.json ]] || fail "run --agent wrote no A/result.json"
 
 step "a project with autotrex as a dependency: npx autotrex, and tsc --noEmit on the profile"
 project="$work/project"
