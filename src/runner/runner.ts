@@ -32,7 +32,13 @@ import { searchWithinGenerator } from "../search/generator-limit.ts";
 import type { SearchResult, TrialRecord } from "../search/types.ts";
 import type { StreamDefinition, TrexClient } from "../trex/index.ts";
 import { openServer } from "./server.ts";
-import { runLatencyTrial, runTrial, TrialAbortedError, type TrafficDirection } from "./trial.ts";
+import {
+  runLatencyTrial,
+  runTrial,
+  TrialAbortedError,
+  type TrafficDirection,
+  type TrialPlan,
+} from "./trial.ts";
 import type { RunContext, RunEvent, RunOptions, RunOutcome } from "./types.ts";
 
 const TOOL_VERSION = "0.1.0";
@@ -140,41 +146,36 @@ function directionsFor(
   return { directions, meanSize };
 }
 
-async function measureSize(
+/** A size whose frame cannot hold the profile's headers: N/A, no trial. */
+function notApplicable(ctx: SizeContext, frameSize: number, reason: string): SizeResult {
+  return {
+    frameSize,
+    status: "n/a",
+    reason,
+    theoretical: theoretical(ctx.speedBps, frameSize),
+    results: [],
+    trialCount: 0,
+    trialSeconds: 0,
+  };
+}
+
+/** The search of one size: every trial logged to trials.csv and reported as it ends. */
+function searchSize(
   ctx: SizeContext,
   frameSize: number,
   sizeIndex: number,
-): Promise<SizeResult> {
+  trialPlan: TrialPlan,
+  lineRate: number,
+): Promise<SearchResult> {
   const { opts } = ctx;
-  let plan: { directions: TrafficDirection[]; meanSize: number };
-  try {
-    plan = directionsFor(ctx, frameSize);
-  } catch (err) {
-    if (err instanceof FrameTooSmallError) {
-      return {
-        frameSize,
-        status: "n/a",
-        reason: err.message,
-        theoretical: theoretical(ctx.speedBps, frameSize),
-        results: [],
-        trialCount: 0,
-        trialSeconds: 0,
-      };
-    }
-    throw err;
-  }
-  const rateSize = plan.meanSize;
-  const lineRate = lineRatePps(ctx.speedBps, rateSize);
-  const algorithm = getSearchAlgorithm(opts.search);
-  const trialPlan = { directions: plan.directions, rxDrainMs: ctx.rxDrainMs, signal: ctx.signal };
   // Trials run one at a time: the start of the latest is the start of the one reported.
   let trialStartedAt = new Date();
   const onTrial = (trial: TrialRecord): void => {
     ctx.dir.appendTrial(frameSize, trial, trialStartedAt, lineRate);
     ctx.emit({ type: "trial", frameSize, sizeIndex, trial });
   };
-  const search = await searchWithinGenerator(
-    algorithm,
+  return searchWithinGenerator(
+    getSearchAlgorithm(opts.search),
     {
       lineRatePps: lineRate,
       lossThresholdsPct: opts.lossThresholdsPct,
@@ -187,6 +188,51 @@ async function measureSize(
     },
     onTrial,
   );
+}
+
+/** Latency at each result's rate, in a trial of its own (see runLatencyTrial). */
+async function addLatency(
+  ctx: SizeContext,
+  frameSize: number,
+  trialPlan: TrialPlan,
+  results: ThresholdOutcome[],
+  latencyPps: number,
+): Promise<void> {
+  for (const r of results) {
+    const { loadPps, ...latencyUs } = await runLatencyTrial(
+      ctx.client,
+      trialPlan,
+      { ratePps: r.ratePps, speedBps: ctx.speedBps },
+      ctx.opts.durationS,
+      latencyPps,
+    );
+    r.latencyUs = latencyUs;
+    if (loadPps < r.ratePps) {
+      ctx.emit({
+        type: "warning",
+        message: `${frameSize} B: latency measured at ${loadPps.toFixed(0)} pps, not ${r.ratePps.toFixed(0)}: the latency stream needs room on the link`,
+      });
+    }
+  }
+}
+
+async function measureSize(
+  ctx: SizeContext,
+  frameSize: number,
+  sizeIndex: number,
+): Promise<SizeResult> {
+  const { opts } = ctx;
+  let plan: { directions: TrafficDirection[]; meanSize: number };
+  try {
+    plan = directionsFor(ctx, frameSize);
+  } catch (err) {
+    if (err instanceof FrameTooSmallError) return notApplicable(ctx, frameSize, err.message);
+    throw err;
+  }
+  const rateSize = plan.meanSize;
+  const trialPlan = { directions: plan.directions, rxDrainMs: ctx.rxDrainMs, signal: ctx.signal };
+  const lineRate = lineRatePps(ctx.speedBps, rateSize);
+  const search = await searchSize(ctx, frameSize, sizeIndex, trialPlan, lineRate);
   if (search.stopReason) {
     ctx.emit({
       type: "warning",
@@ -195,22 +241,7 @@ async function measureSize(
   }
   const results = thresholdOutcomes(search, rateSize);
   if (opts.latencyPps !== null) {
-    for (const r of results) {
-      const { loadPps, ...latencyUs } = await runLatencyTrial(
-        ctx.client,
-        trialPlan,
-        { ratePps: r.ratePps, speedBps: ctx.speedBps },
-        opts.durationS,
-        opts.latencyPps,
-      );
-      r.latencyUs = latencyUs;
-      if (loadPps < r.ratePps) {
-        ctx.emit({
-          type: "warning",
-          message: `${frameSize} B: latency measured at ${loadPps.toFixed(0)} pps, not ${r.ratePps.toFixed(0)}: the latency stream needs room on the link`,
-        });
-      }
-    }
+    await addLatency(ctx, frameSize, trialPlan, results, opts.latencyPps);
   }
   const primary = results.find((r) => r.lossThresholdPct === opts.lossThresholdsPct[0]);
   return {
@@ -302,6 +333,47 @@ export function checkPortPair(
   return txSpeed;
 }
 
+function newResult(
+  opts: RunOptions,
+  profile: LoadedProfile,
+  server: RunResult["server"],
+  speedBps: number,
+): RunResult {
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    tool: { name: "autotrex", version: TOOL_VERSION },
+    profile: { name: profile.name || basename(opts.profilePath), description: profile.description },
+    server,
+    speedBps,
+    lossThresholdsPct: opts.lossThresholdsPct,
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    status: "running",
+    parameters: parametersOf(opts),
+    sizes: [],
+  };
+}
+
+/** Measures the sizes in turn, each on disk before the next starts; "interrupted" on abort. */
+async function measureSizes(
+  ctx: SizeContext,
+  sizes: number[],
+  result: RunResult,
+): Promise<"complete" | "interrupted"> {
+  try {
+    for (const [i, frameSize] of sizes.entries()) {
+      const size = await measureSize(ctx, frameSize, i);
+      upsertSize(result, size);
+      ctx.dir.writeResult(result);
+      ctx.emit({ type: "size", sizeIndex: i, size });
+    }
+    return "complete";
+  } catch (err) {
+    if (!(err instanceof TrialAbortedError)) throw err;
+    return "interrupted";
+  }
+}
+
 /**
  * Runs (or resumes, when `resume` is given) a benchmark. Results already measured are on disk
  * before anything later can fail; aborting via the context's signal stops traffic, releases
@@ -326,22 +398,7 @@ export async function runBenchmark(
     const speedBps = checkPortPair(session.client.ports, opts, session.address);
     const ports = [opts.txPort, opts.rxPort];
     await session.client.acquire(ports, { force: opts.force });
-    result = resume ?? {
-      schemaVersion: RESULT_SCHEMA_VERSION,
-      tool: { name: "autotrex", version: TOOL_VERSION },
-      profile: {
-        name: profile.name || basename(opts.profilePath),
-        description: profile.description,
-      },
-      server: session.description,
-      speedBps,
-      lossThresholdsPct: opts.lossThresholdsPct,
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      status: "running",
-      parameters: parametersOf(opts),
-      sizes: [],
-    };
+    result = resume ?? newResult(opts, profile, session.description, speedBps);
     if (resume && resume.speedBps !== speedBps) {
       throw new RunSetupError(
         `cannot resume: the run was measured at ${resume.speedBps / 1e9} Gb/s, the server's port ${opts.txPort} runs at ${speedBps / 1e9} Gb/s`,
@@ -361,18 +418,7 @@ export async function runBenchmark(
       emit,
       dir,
     };
-    try {
-      for (const [i, frameSize] of sizes.entries()) {
-        const size = await measureSize(sizeCtx, frameSize, i);
-        upsertSize(result, size);
-        dir.writeResult(result);
-        emit({ type: "size", sizeIndex: i, size });
-      }
-      result.status = "complete";
-    } catch (err) {
-      if (!(err instanceof TrialAbortedError)) throw err;
-      result.status = "interrupted";
-    }
+    result.status = await measureSizes(sizeCtx, sizes, result);
     result.finishedAt = new Date().toISOString();
     dir.writeResult(result);
     await session.client.release(ports).catch(() => undefined);

@@ -189,7 +189,7 @@ describe("autotrex run (the CLI, as a user runs it)", () => {
 
   it("stops searching a frame size at --size-time-limit, says so and keeps what it found", async () => {
     const out = tempDir();
-    // The noisy DUT needs about 200 trial-s at 64 B; 100 is not enough to settle.
+    // The noisy DUT needs about 90 trial-s at 64 B; 40 is not enough to settle.
     const r = await autotrex([
       "run",
       "profiles/tcp_1pkt.ts",
@@ -199,14 +199,14 @@ describe("autotrex run (the CLI, as a user runs it)", () => {
       "--sizes",
       "64",
       "--size-time-limit",
-      "100",
+      "40",
       "--out",
       out,
     ]);
     expect(r.stdout).toMatch(/64 B: search stopped early: time limit/);
     const result = readResult(out)!;
-    expect(result.parameters.sizeTimeLimitS).toBe(100);
-    expect(result.sizes[0].trialSeconds).toBeLessThanOrEqual(100);
+    expect(result.parameters.sizeTimeLimitS).toBe(40);
+    expect(result.sizes[0].trialSeconds).toBeLessThanOrEqual(40);
     // Whatever it reports rests on a full-length trial; without one the size has failed.
     expect([0, 1]).toContain(r.code);
     for (const res of result.sizes[0].results) expect(res.trials!.length).toBeGreaterThan(0);
