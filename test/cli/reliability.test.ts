@@ -293,7 +293,7 @@ describe("a port taken over mid-run", () => {
       "--server",
       server.rpcUrl,
       "--sizes",
-      "1518",
+      "64",
       "--quiet",
       "--out",
       out,
