@@ -4,7 +4,7 @@
  * to another.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
 import { loadDutSpec, startEmulator, type RunningEmulator } from "../emulator/index.ts";
@@ -112,7 +112,14 @@ function stopChild(child: ChildProcess): Promise<void> {
 /** The installation's `t-rex-64` script, else the bare binary (a portable server build). */
 function trexBinary(dir: string): string {
   for (const name of ["t-rex-64", "_t-rex-64"]) {
-    if (existsSync(join(dir, name))) return `./${name}`;
+    const path = join(dir, name);
+    if (!existsSync(path)) continue;
+    try {
+      accessSync(path, constants.X_OK);
+    } catch {
+      throw new TrexStartError(`${path} is not executable (chmod +x, or run as its owner)`);
+    }
+    return `./${name}`;
   }
   throw new TrexStartError(
     `no t-rex-64 or _t-rex-64 in ${dir} (--trex-dir must be a TRex directory)`,
