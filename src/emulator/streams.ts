@@ -49,24 +49,7 @@ export interface StreamDef {
 /** Validates and reads one stream object; `dpCoreCount` bounds `core_id`. */
 export function parseStream(stream: JsonObject, streamId: number, dpCoreCount: number): StreamDef {
   const modeObj = parseObject(stream, "mode");
-  const type = parseString(modeObj, "type");
-  // allocate_new_stream re-reads mode and type before the burst fields.
-  let mode: StreamMode;
-  if (type === "continuous") {
-    mode = { type };
-  } else if (type === "single_burst") {
-    const totalPkts = parseNumber(modeObj, "total_pkts", "uint32");
-    if (totalPkts === 0) throw parseErr(`${type}: 'total_pkts' cannot be zero.`);
-    mode = { type, totalPkts };
-  } else if (type === "multi_burst") {
-    const ibgUs = parseNumber(modeObj, "ibg", "unsigned double");
-    const count = parseNumber(modeObj, "count", "uint32");
-    const pktsPerBurst = parseNumber(modeObj, "pkts_per_burst", "uint32");
-    if (pktsPerBurst === 0) throw parseErr(`${type}: 'pkts_per_burst' cannot be zero.`);
-    mode = { type, ibgUs, count, pktsPerBurst };
-  } else {
-    throw parseErr(`bad stream type provided: '${type}'`);
-  }
+  const mode = parseMode(modeObj);
   const rateObj = parseObject(modeObj, "rate");
   const rateValue = parseNumber(rateObj, "value", "unsigned double");
   const rateType = parseChoice(rateObj, "type", ["pps", "bps_L1", "bps_L2", "percentage"] as const);
@@ -74,47 +57,15 @@ export function parseStream(stream: JsonObject, streamId: number, dpCoreCount: n
   const enabled = parseBool(stream, "enabled");
   const selfStart = parseBool(stream, "self_start");
   optBool(stream, "start_paused", false);
-  const flags = parseNumber(stream, "flags", "int");
+  parseNumber(stream, "flags", "int");
   parseNumber(stream, "action_count", "uint32");
   optNumber(stream, "random_seed", "uint32", 0);
   const isgUs = parseNumber(stream, "isg", "unsigned double");
   parseNumber(stream, "next_stream_id", "int");
-  const coreId = optNumber(stream, "core_id", "int", -1);
-  if (coreId >= 0 && coreId >= dpCoreCount) {
-    throw executeErr(
-      dpCoreCount === 1
-        ? "There is only one core, hence core ID must be 0."
-        : `Core ID is: ${coreId}. It must be an integer between 0 and ${dpCoreCount - 1} (inclusive).`,
-    );
-  }
-
-  const pkt = parseObject(stream, "packet");
-  const binary = decodeBase64LikeTrex(parseString(pkt, "binary"));
-  if (binary.length < MIN_PKT_SIZE || binary.length > MAX_PKT_SIZE) {
-    throw executeErr(
-      `Bad packet size provided: ${binary.length}. Should be between ${MIN_PKT_SIZE} and ${MAX_PKT_SIZE}`,
-    );
-  }
-  parseString(pkt, "meta");
-
+  const coreId = parseCoreId(stream, dpCoreCount);
+  const frameLength = parsePacket(parseObject(stream, "packet"));
   parseVm(parseObject(stream, "vm"));
-
-  const rx = parseObject(stream, "flow_stats");
-  let flowStats: StreamDef["flowStats"] = null;
-  if (parseBool(rx, "enabled")) {
-    const pgid = parseNumber(rx, "stream_id", "uint32");
-    optBool(rx, "vxlan", false);
-    if (optBool(rx, "ieee_1588", false)) throw executeErr("Driver doesn't support IEEE-1588.");
-    const ruleType = parseString(rx, "rule_type");
-    if (ruleType !== "stats" && coreId >= 0) {
-      throw executeErr("Core ID pinning is not supported for sequenced streams.");
-    }
-    flowStats = {
-      pgid,
-      ruleType: ruleType === "stats" ? "stats" : ruleType === "latency" ? "latency" : "tpg",
-    };
-  }
-  void flags;
+  const flowStats = parseFlowStats(parseObject(stream, "flow_stats"), coreId);
   return {
     id: streamId,
     json: stream,
@@ -123,8 +74,66 @@ export function parseStream(stream: JsonObject, streamId: number, dpCoreCount: n
     mode,
     rate: { type: rateType, value: rateValue },
     isgUs,
-    frameSize: Math.max(binary.length, 60) + 4,
+    frameSize: Math.max(frameLength, 60) + 4,
     flowStats,
+  };
+}
+
+/** The mode's type and burst fields (allocate_new_stream re-reads mode and type first). */
+function parseMode(modeObj: JsonObject): StreamMode {
+  const type = parseString(modeObj, "type");
+  if (type === "continuous") return { type };
+  if (type === "single_burst") {
+    const totalPkts = parseNumber(modeObj, "total_pkts", "uint32");
+    if (totalPkts === 0) throw parseErr(`${type}: 'total_pkts' cannot be zero.`);
+    return { type, totalPkts };
+  }
+  if (type === "multi_burst") {
+    const ibgUs = parseNumber(modeObj, "ibg", "unsigned double");
+    const count = parseNumber(modeObj, "count", "uint32");
+    const pktsPerBurst = parseNumber(modeObj, "pkts_per_burst", "uint32");
+    if (pktsPerBurst === 0) throw parseErr(`${type}: 'pkts_per_burst' cannot be zero.`);
+    return { type, ibgUs, count, pktsPerBurst };
+  }
+  throw parseErr(`bad stream type provided: '${type}'`);
+}
+
+function parseCoreId(stream: JsonObject, dpCoreCount: number): number {
+  const coreId = optNumber(stream, "core_id", "int", -1);
+  if (coreId >= 0 && coreId >= dpCoreCount) {
+    throw executeErr(
+      dpCoreCount === 1
+        ? "There is only one core, hence core ID must be 0."
+        : `Core ID is: ${coreId}. It must be an integer between 0 and ${dpCoreCount - 1} (inclusive).`,
+    );
+  }
+  return coreId;
+}
+
+/** The packet section; returns the packet's length without FCS. */
+function parsePacket(pkt: JsonObject): number {
+  const binary = decodeBase64LikeTrex(parseString(pkt, "binary"));
+  if (binary.length < MIN_PKT_SIZE || binary.length > MAX_PKT_SIZE) {
+    throw executeErr(
+      `Bad packet size provided: ${binary.length}. Should be between ${MIN_PKT_SIZE} and ${MAX_PKT_SIZE}`,
+    );
+  }
+  parseString(pkt, "meta");
+  return binary.length;
+}
+
+function parseFlowStats(rx: JsonObject, coreId: number): StreamDef["flowStats"] {
+  if (!parseBool(rx, "enabled")) return null;
+  const pgid = parseNumber(rx, "stream_id", "uint32");
+  optBool(rx, "vxlan", false);
+  if (optBool(rx, "ieee_1588", false)) throw executeErr("Driver doesn't support IEEE-1588.");
+  const ruleType = parseString(rx, "rule_type");
+  if (ruleType !== "stats" && coreId >= 0) {
+    throw executeErr("Core ID pinning is not supported for sequenced streams.");
+  }
+  return {
+    pgid,
+    ruleType: ruleType === "stats" ? "stats" : ruleType === "latency" ? "latency" : "tpg",
   };
 }
 
@@ -187,91 +196,92 @@ function parseVm(vm: JsonObject): void {
   for (let i = 0; i < instructions.length; i++) {
     checkElement(instructions, i, "object");
     const inst = instructions[i] as JsonObject;
-    const type = parseChoice(inst, "type", VM_TYPES);
-    switch (type) {
-      case "fix_checksum_ipv4":
-        parseNumber(inst, "pkt_offset", "uint16");
-        break;
-      case "fix_checksum_hw":
-        parseNumber(inst, "l2_len", "uint16");
-        parseNumber(inst, "l3_len", "uint16");
-        parseNumber(inst, "l4_type", "uint16");
-        break;
-      case "fix_checksum_icmpv6":
-        parseNumber(inst, "l2_len", "uint16");
-        parseNumber(inst, "l3_len", "uint16");
-        break;
-      case "flow_var": {
-        parseString(inst, "name");
-        if (!isAbsent(inst, "next_var")) parseString(inst, "next_var");
-        const size = parseSize(inst);
-        parseChoice(inst, "op", ["inc", "dec", "random"] as const);
-        const list = isAbsent(inst, "value_list") ? null : parseArray(inst, "value_list");
-        const step = parseNumber(inst, "step", "uint64");
-        optBool(inst, "split_to_cores", true);
-        if (list === null) {
-          const init = parseNumber(inst, "init_value", "uint64");
-          const min = parseNumber(inst, "min_value", "uint64");
-          const max = parseNumber(inst, "max_value", "uint64");
-          checkMinMax(size, init, step, min, max);
-        } else {
-          const values = list.map((v) => asUInt64(v));
-          if (step === 0) throw parseErr("VM: step cannot be 0");
-          if (step > values.length) throw parseErr("VM: step cannot be bigger than list size");
-          if (values.length > 65535) throw parseErr("VM: value_list size is bigger than 65535");
-          const limit = size === 1 ? 255 : size === 2 ? 65535 : size === 4 ? 4294967295 : Infinity;
-          if (values.some((v) => v > limit)) {
-            throw parseErr(`VM: requested value is bigger than ${limit}`);
-          }
-        }
-        break;
-      }
-      case "flow_var_rand_limit": {
-        parseString(inst, "name");
-        if (!isAbsent(inst, "next_var")) parseString(inst, "next_var");
-        const size = parseSize(inst);
-        parseNumber(inst, "seed", "uint64");
-        const limit = parseNumber(inst, "limit", "uint64");
-        const min = parseNumber(inst, "min_value", "uint64");
-        const max = parseNumber(inst, "max_value", "uint64");
-        optBool(inst, "split_to_cores", true);
-        if (limit < 1) {
-          throw parseErr("VM: request random flow var variable with limit of zero '");
-        }
-        checkMinMax(size, min, 1, min, max);
-        break;
-      }
-      case "write_flow_var":
-        parseString(inst, "name");
-        parseNumber(inst, "pkt_offset", "uint16");
-        parseNumber(inst, "add_value", "int");
-        parseBool(inst, "is_big_endian");
-        break;
-      case "write_mask_flow_var":
-        parseString(inst, "name");
-        parseNumber(inst, "pkt_offset", "uint16");
-        parseNumber(inst, "pkt_cast_size", "uint16");
-        parseNumber(inst, "mask", "uint32");
-        parseNumber(inst, "shift", "int");
-        parseNumber(inst, "add_value", "int");
-        parseBool(inst, "is_big_endian");
-        break;
-      case "tuple_flow_var": {
-        parseString(inst, "name");
-        parseNumber(inst, "ip_min", "uint32");
-        parseNumber(inst, "ip_max", "uint32");
-        parseNumber(inst, "port_min", "uint16");
-        parseNumber(inst, "port_max", "uint16");
-        parseNumber(inst, "limit_flows", "uint32");
-        parseNumber(inst, "flags", "uint16");
-        break;
-      }
-      case "trim_pkt_size":
-        parseString(inst, "name");
-        break;
-    }
+    VM_INSTRUCTIONS[parseChoice(inst, "type", VM_TYPES)](inst);
   }
   optNumber(vm, "cache", "uint16", 0);
+}
+
+/** Each VM instruction's fields, checked in TRex's order. */
+const VM_INSTRUCTIONS: Record<(typeof VM_TYPES)[number], (inst: JsonObject) => void> = {
+  fix_checksum_ipv4: (inst) => {
+    parseNumber(inst, "pkt_offset", "uint16");
+  },
+  fix_checksum_hw: (inst) => {
+    parseNumber(inst, "l2_len", "uint16");
+    parseNumber(inst, "l3_len", "uint16");
+    parseNumber(inst, "l4_type", "uint16");
+  },
+  fix_checksum_icmpv6: (inst) => {
+    parseNumber(inst, "l2_len", "uint16");
+    parseNumber(inst, "l3_len", "uint16");
+  },
+  flow_var: parseFlowVar,
+  flow_var_rand_limit: (inst) => {
+    parseString(inst, "name");
+    if (!isAbsent(inst, "next_var")) parseString(inst, "next_var");
+    const size = parseSize(inst);
+    parseNumber(inst, "seed", "uint64");
+    const limit = parseNumber(inst, "limit", "uint64");
+    const min = parseNumber(inst, "min_value", "uint64");
+    const max = parseNumber(inst, "max_value", "uint64");
+    optBool(inst, "split_to_cores", true);
+    if (limit < 1) {
+      throw parseErr("VM: request random flow var variable with limit of zero '");
+    }
+    checkMinMax(size, min, 1, min, max);
+  },
+  write_flow_var: (inst) => {
+    parseString(inst, "name");
+    parseNumber(inst, "pkt_offset", "uint16");
+    parseNumber(inst, "add_value", "int");
+    parseBool(inst, "is_big_endian");
+  },
+  write_mask_flow_var: (inst) => {
+    parseString(inst, "name");
+    parseNumber(inst, "pkt_offset", "uint16");
+    parseNumber(inst, "pkt_cast_size", "uint16");
+    parseNumber(inst, "mask", "uint32");
+    parseNumber(inst, "shift", "int");
+    parseNumber(inst, "add_value", "int");
+    parseBool(inst, "is_big_endian");
+  },
+  tuple_flow_var: (inst) => {
+    parseString(inst, "name");
+    parseNumber(inst, "ip_min", "uint32");
+    parseNumber(inst, "ip_max", "uint32");
+    parseNumber(inst, "port_min", "uint16");
+    parseNumber(inst, "port_max", "uint16");
+    parseNumber(inst, "limit_flows", "uint32");
+    parseNumber(inst, "flags", "uint16");
+  },
+  trim_pkt_size: (inst) => {
+    parseString(inst, "name");
+  },
+};
+
+function parseFlowVar(inst: JsonObject): void {
+  parseString(inst, "name");
+  if (!isAbsent(inst, "next_var")) parseString(inst, "next_var");
+  const size = parseSize(inst);
+  parseChoice(inst, "op", ["inc", "dec", "random"] as const);
+  const list = isAbsent(inst, "value_list") ? null : parseArray(inst, "value_list");
+  const step = parseNumber(inst, "step", "uint64");
+  optBool(inst, "split_to_cores", true);
+  if (list === null) {
+    const init = parseNumber(inst, "init_value", "uint64");
+    const min = parseNumber(inst, "min_value", "uint64");
+    const max = parseNumber(inst, "max_value", "uint64");
+    checkMinMax(size, init, step, min, max);
+    return;
+  }
+  const values = list.map((v) => asUInt64(v));
+  if (step === 0) throw parseErr("VM: step cannot be 0");
+  if (step > values.length) throw parseErr("VM: step cannot be bigger than list size");
+  if (values.length > 65535) throw parseErr("VM: value_list size is bigger than 65535");
+  const limit = size === 1 ? 255 : size === 2 ? 65535 : size === 4 ? 4294967295 : Infinity;
+  if (values.some((v) => v > limit)) {
+    throw parseErr(`VM: requested value is bigger than ${limit}`);
+  }
 }
 
 /** jsoncpp asUInt64 inside a handler: a conversion failure is a -32700 Json Error. */
