@@ -43,7 +43,9 @@ describe("package.json", () => {
     expect(pkg.exports["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
     expect(pkg.bin.autotrex).toBe("bin/autotrex.js");
     expect(pkg.files).toContain("dist/");
-    expect(pkg.scripts.prepare).toMatch(/build/);
+    expect(pkg.scripts.prepack).toMatch(/build/);
+    // No install-time script: npm never builds (or asks to allow a build) where it installs autotrex.
+    expect(pkg.scripts).not.toHaveProperty("prepare");
     // Everything the package needs at run time comes from the registry, prebuilt.
     expect(pkg.overrides).toBeUndefined();
     expect(pkg.dependencies).not.toHaveProperty("chartjs-node-canvas");
