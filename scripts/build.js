@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run build` (also run by `prepack`, so by npm pack and publish): compiles src/ into
-// dist/ from scratch with tsconfig.build.json, copies the files tsc does not emit (the agent's .proto), and stamps the
-// build with its start time, so that bin/autotrex.js can tell a dist/ older than the sources.
+// dist/ from scratch with tsconfig.build.json, copies the files tsc does not emit (the agent's
+// .proto), and stamps the build with its start time, so that bin/autotrex.js can tell a dist/
+// older than the sources.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
