@@ -2,6 +2,7 @@
  * Decodes packet bytes into layers with the same field tables the builder uses, for
  * `simulate` listings, summaries and tests.
  */
+import { nextLayer } from "./bindings.ts";
 import { formatField, ipv6List, readBits, type FieldGetter } from "./fields.ts";
 import {
   EtherDef,
@@ -102,8 +103,8 @@ function decodeLayer(
 }
 
 /**
- * Decodes Ether/Dot1Q/ARP/IPv4/IPv6/SRH/TCP/UDP/ICMP/ICMPv6 echo/VXLAN(4789)/GRE/MPLS;
- * whatever follows is Raw, and bytes past a declared IP/UDP length are Padding.
+ * Decodes the layers the binding table (bindings.ts) says follow each other, from `first`;
+ * whatever no binding names is Raw, and bytes past a declared IP/UDP length are Padding.
  * `first` names the outermost layer (default Ether).
  */
 export function dissect(bytes: Uint8Array, first: string | LayerDef = EtherDef): DissectedLayer[] {
@@ -119,7 +120,7 @@ export function dissect(bytes: Uint8Array, first: string | LayerDef = EtherDef):
     const declared = def.payloadLength?.(d.get, d.headerLength);
     pos += d.headerLength;
     if (declared !== undefined && declared >= 0 && pos + declared <= end) end = pos + declared;
-    def = def.next?.(d.get, bytes.subarray(pos, end));
+    def = nextLayer(def, d.get, bytes.subarray(pos, end));
   }
   if (pos < end) out.push(decodeLayer(RawDef, bytes, pos, end)!.layer);
   if (end < bytes.length) out.push(decodeLayer(PaddingDef, bytes, end, bytes.length)!.layer);

@@ -15,8 +15,15 @@ export type FieldValue = number | Uint8Array;
 /** Reads another field of the same layer as a number (0 when unset or not numeric). */
 export type FieldGetter = (name: string) => number;
 
-export interface FieldDef {
-  readonly name: string;
+/** Brands a field with the type a builder takes for it; a type only, never set. */
+declare const builderInput: unique symbol;
+
+/**
+ * One field. `N` (its name) and `In` (what a builder takes for it) exist for the types the
+ * builders derive from a layer's field list (`FieldsOf`), so each field is written once.
+ */
+export interface FieldDef<N extends string = string, In extends FieldInput = FieldInput> {
+  readonly name: N;
   readonly kind: FieldKind;
   /** Fixed width in bits; 0 for variable-length fields (address lists, bytes). */
   readonly bits: number;
@@ -32,27 +39,54 @@ export interface FieldDef {
   readonly present?: (get: FieldGetter) => boolean;
   /** Dissector: byte length of a variable field from earlier fields and the bytes left. */
   readonly lengthFrom?: (get: FieldGetter, remaining: number) => number;
+  readonly [builderInput]?: In;
 }
 
-export function uint(
-  name: string,
+/** What a builder takes for a field: `FieldDef<"ttl", number>` gives `number`. */
+export type BuilderInputOf<F> = F extends FieldDef<string, infer In> ? In : never;
+
+type UintExtra = Partial<Pick<FieldDef, "hex" | "present">>;
+type Named =
+  { readonly flags: readonly string[] } | { readonly names: Readonly<Record<number, string>> };
+
+/** An integer field; one with flag or value names also takes those names ("SA", "is-at"). */
+export function uint<N extends string>(
+  name: N,
   bits: number,
   dflt: number | null,
-  extra: Partial<Pick<FieldDef, "hex" | "flags" | "names" | "present">> = {},
-): FieldDef {
+  extra: UintExtra & Named,
+): FieldDef<N, number | string>;
+export function uint<N extends string>(
+  name: N,
+  bits: number,
+  dflt: number | null,
+  extra?: UintExtra,
+): FieldDef<N, number>;
+export function uint<N extends string>(
+  name: N,
+  bits: number,
+  dflt: number | null,
+  extra: UintExtra & Partial<Pick<FieldDef, "flags" | "names">> = {},
+): FieldDef<N, number> {
   return { name, kind: "uint", bits, default: dflt, ...extra };
 }
 
-export function addr(name: string, kind: "mac" | "ipv4" | "ipv6", dflt: string | null): FieldDef {
+export function addr<N extends string>(
+  name: N,
+  kind: "mac" | "ipv4" | "ipv6",
+  dflt: string | null,
+): FieldDef<N, string> {
   return { name, kind, bits: kind === "mac" ? 48 : kind === "ipv4" ? 32 : 128, default: dflt };
 }
 
-export function variable(
-  name: string,
-  kind: "ipv6list" | "bytes",
+type VariableInput = { ipv6list: readonly string[]; bytes: Uint8Array };
+
+export function variable<N extends string, K extends "ipv6list" | "bytes">(
+  name: N,
+  kind: K,
   dflt: FieldInput,
   lengthFrom: FieldDef["lengthFrom"],
-): FieldDef {
+): FieldDef<N, VariableInput[K]> {
   return { name, kind, bits: 0, default: dflt, lengthFrom };
 }
 

@@ -8,10 +8,12 @@ import {
   uint,
   variable,
   writeBits,
+  type BuilderInputOf,
   type FieldDef,
   type FieldGetter,
   type FieldValue,
 } from "./fields.ts";
+import { ETHER_TYPE, IP_PROTO, namesOf } from "./numbers.ts";
 
 /**
  * MACs used when a layer leaves them unset. Scapy would resolve them through its routing
@@ -39,24 +41,48 @@ export interface PostBuildContext {
   readonly index: number;
 }
 
-export interface LayerDef {
+/** Other names a layer's fields answer to: alias → field name. */
+type FieldAliases = Readonly<Record<string, string>>;
+
+/**
+ * A layer: its fields (Scapy's fields_desc) and what it does with them. `F` and `Al` keep the
+ * field names and builder input types for `FieldsOf`; code that handles any layer uses
+ * plain `LayerDef`. Which layer follows which is the binding table's (bindings.ts).
+ */
+export interface LayerDef<F extends FieldDef = FieldDef, Al extends FieldAliases = FieldAliases> {
   /** autotrex name, used in summaries and `offsetOf` ("IPv4"). */
   readonly name: string;
   /** Other names accepted by `offsetOf` (Scapy's: "IP"). */
   readonly aliases: readonly string[];
-  readonly fields: readonly FieldDef[];
+  readonly fields: readonly F[];
   readonly fieldIndex: ReadonlyMap<string, number>;
   /** Field name aliases (Scapy's "id" for Dot1Q DEI). */
-  readonly fieldAliases?: Readonly<Record<string, string>>;
+  readonly fieldAliases?: Al;
   /** Fills automatic fields once the payload bytes are final (Scapy's post_build). */
   readonly postBuild?: (ctx: PostBuildContext) => void;
-  /** Dissector: the layer that follows, from this layer's fields and the bytes after it. */
-  readonly next?: (get: FieldGetter, payload: Uint8Array) => LayerDef | undefined;
+  /** Dissector: false when the payload cannot be a header whatever the bindings say (a fragment). */
+  readonly payloadIsLayer?: (get: FieldGetter) => boolean;
   /** Dissector: the payload length this header declares (IPv4 len, IPv6 plen, UDP len). */
   readonly payloadLength?: (get: FieldGetter, headerLength: number) => number | undefined;
+  /** The header length must be a multiple of `bytes`; `field` is the one to blame. */
+  readonly headerMultipleOf?: { readonly bytes: number; readonly field: string };
   /** One-line text of the layer for summaries. */
   readonly summary: (f: LayerView) => string;
 }
+
+/**
+ * What a layer's builder takes: each of its fields (and field aliases) by name, all
+ * optional, each with the input type its field definition declares.
+ */
+export type FieldsOf<D> =
+  D extends LayerDef<infer F, infer Al>
+    ? Simplify<
+        { [K in F as K["name"]]?: BuilderInputOf<K> } & {
+          -readonly [A in keyof Al]?: BuilderInputOf<Extract<F, { name: Al[A] }>>;
+        }
+      >
+    : never;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** Read access to one laid-out layer, for summaries and checksums. */
 export interface LayerView {
@@ -67,7 +93,10 @@ export interface LayerView {
   readonly totalLength: number;
 }
 
-function defineLayer(def: Omit<LayerDef, "fieldIndex">): LayerDef {
+function defineLayer<
+  F extends FieldDef,
+  const Al extends Readonly<Record<string, F["name"]>> = Record<never, never>,
+>(def: Omit<LayerDef<F, Al>, "fieldIndex">): LayerDef<F, Al> {
   return { ...def, fieldIndex: new Map(def.fields.map((f, i) => [f.name, i])) };
 }
 
@@ -172,96 +201,24 @@ function pseudoHeaderSum(ctx: PostBuildContext, proto: number): number | null {
   return s + Math.floor(upperLength / 0x10000) + (upperLength & 0xffff) + proto;
 }
 
-// ---------------------------------------------------------------------------------------
-// Dissector helpers.
-
-const byEtherType = (type: number): LayerDef | undefined => {
-  switch (type) {
-    case 0x0800:
-      return IPv4Def;
-    case 0x86dd:
-      return IPv6Def;
-    case 0x0806:
-      return ARPDef;
-    case 0x8100:
-    case 0x88a8:
-      return Dot1QDef;
-    case 0x8847:
-      return MPLSDef;
-    default:
-      return undefined;
-  }
-};
-
-const byIpProto = (proto: number, payload: Uint8Array): LayerDef | undefined => {
-  switch (proto) {
-    case 1:
-      return ICMPDef;
-    case 4:
-      return IPv4Def;
-    case 6:
-      return TCPDef;
-    case 17:
-      return UDPDef;
-    case 41:
-      return IPv6Def;
-    case 43:
-      return payload.length >= 3 && payload[2] === 4 ? SRHDef : undefined;
-    case 47:
-      return GREDef;
-    case 58:
-      return payload[0] === 128
-        ? ICMPv6EchoRequestDef
-        : payload[0] === 129
-          ? ICMPv6EchoReplyDef
-          : undefined;
-    case 137:
-      return MPLSDef;
-    default:
-      return undefined;
-  }
-};
-
-const etherTypeNames: Record<number, string> = {
-  0x0800: "IPv4",
-  0x86dd: "IPv6",
-  0x0806: "ARP",
-  0x8100: "Dot1Q",
-  0x8847: "MPLS",
-  0x6558: "Ether",
-  0x9000: "Loopback",
-};
-
-const ipProtoNames: Record<number, string> = {
-  0: "hopopt",
-  1: "icmp",
-  4: "ipv4",
-  6: "tcp",
-  17: "udp",
-  41: "ipv6",
-  43: "ipv6-route",
-  47: "gre",
-  58: "ipv6-icmp",
-  59: "no-next-header",
-  137: "mpls-in-ip",
-};
+const etherTypeNames = namesOf(ETHER_TYPE);
+const ipProtoNames = namesOf(IP_PROTO);
 
 // ---------------------------------------------------------------------------------------
 // The layers.
 
-export const EtherDef: LayerDef = defineLayer({
+export const EtherDef = defineLayer({
   name: "Ether",
   aliases: ["Ethernet"],
   fields: [
     addr("dst", "mac", DEFAULT_DST_MAC),
     addr("src", "mac", DEFAULT_SRC_MAC),
-    uint("type", 16, 0x9000, { hex: true, names: etherTypeNames }),
+    uint("type", 16, ETHER_TYPE.Loopback, { hex: true, names: etherTypeNames }),
   ],
-  next: (get) => byEtherType(get("type")),
   summary: () => "Ether",
 });
 
-export const Dot1QDef: LayerDef = defineLayer({
+export const Dot1QDef = defineLayer({
   name: "Dot1Q",
   aliases: ["802.1Q"],
   fields: [
@@ -271,11 +228,10 @@ export const Dot1QDef: LayerDef = defineLayer({
     uint("type", 16, 0x0000, { hex: true, names: etherTypeNames }),
   ],
   fieldAliases: { id: "dei" },
-  next: (get) => byEtherType(get("type")),
   summary: (f) => `Dot1Q vlan ${f.num("vlan")}`,
 });
 
-export const ARPDef: LayerDef = defineLayer({
+export const ARPDef = defineLayer({
   name: "ARP",
   aliases: [],
   fields: [
@@ -298,7 +254,7 @@ export const ARPDef: LayerDef = defineLayer({
   },
 });
 
-export const IPv4Def: LayerDef = defineLayer({
+export const IPv4Def = defineLayer({
   name: "IPv4",
   aliases: ["IP"],
   fields: [
@@ -310,7 +266,7 @@ export const IPv4Def: LayerDef = defineLayer({
     uint("flags", 3, 0, { flags: ["MF", "DF", "evil"] }),
     uint("frag", 13, 0),
     uint("ttl", 8, 64),
-    uint("proto", 8, 0, { names: ipProtoNames }),
+    uint("proto", 8, IP_PROTO.hopopt, { names: ipProtoNames }),
     uint("chksum", 16, null, { hex: true }),
     // Scapy picks src from its routing table; for its default dst that is 127.0.0.1.
     addr("src", "ipv4", "127.0.0.1"),
@@ -326,13 +282,14 @@ export const IPv4Def: LayerDef = defineLayer({
       fillAuto(ctx, "chksum", () => ck);
     }
   },
-  next: (get, payload) =>
-    get("frag") === 0 && (get("flags") & 1) === 0 ? byIpProto(get("proto"), payload) : undefined,
+  // A fragment's payload (MF set, or an offset) is not read as a header: it holds part of one.
+  payloadIsLayer: (get) => get("frag") === 0 && (get("flags") & 1) === 0,
   payloadLength: (get, headerLength) => get("len") - headerLength,
+  headerMultipleOf: { bytes: 4, field: "options" },
   summary: (f) => `IPv4 ${f.text("src")} > ${f.text("dst")}`,
 });
 
-export const IPv6Def: LayerDef = defineLayer({
+export const IPv6Def = defineLayer({
   name: "IPv6",
   aliases: [],
   fields: [
@@ -340,7 +297,7 @@ export const IPv6Def: LayerDef = defineLayer({
     uint("tc", 8, 0),
     uint("fl", 20, 0),
     uint("plen", 16, null),
-    uint("nh", 8, 59, { names: ipProtoNames }),
+    uint("nh", 8, IP_PROTO["no-next-header"], { names: ipProtoNames }),
     uint("hlim", 8, 64),
     // Scapy picks src from its routing table; for its default dst that is ::1.
     addr("src", "ipv6", "::1"),
@@ -350,18 +307,17 @@ export const IPv6Def: LayerDef = defineLayer({
     const l = ctx.layers[ctx.index];
     fillAuto(ctx, "plen", () => ctx.buf.length - l.start - l.headerLength);
   },
-  next: (get, payload) => byIpProto(get("nh"), payload),
   payloadLength: (get) => get("plen"),
   summary: (f) =>
     `IPv6 ${f.text("src")} > ${f.text("dst")}${f.num("fl") ? ` fl ${f.num("fl")}` : ""}`,
 });
 
 /** IPv6 Segment Routing Header (RFC 8754), Scapy's IPv6ExtHdrSegmentRouting. */
-export const SRHDef: LayerDef = defineLayer({
+export const SRHDef = defineLayer({
   name: "SRH",
   aliases: ["IPv6ExtHdrSegmentRouting"],
   fields: [
-    uint("nh", 8, 59, { names: ipProtoNames }),
+    uint("nh", 8, IP_PROTO["no-next-header"], { names: ipProtoNames }),
     uint("len", 8, null),
     uint("type", 8, 4),
     uint("segleft", 8, null),
@@ -383,13 +339,13 @@ export const SRHDef: LayerDef = defineLayer({
     fillAuto(ctx, "segleft", () => Math.max(count - 1, 0));
     fillAuto(ctx, "lastentry", () => Math.max(count - 1, 0));
   },
-  next: (get, payload) => byIpProto(get("nh"), payload),
+  headerMultipleOf: { bytes: 8, field: "tlvs" },
   summary: (f) => `SRH segleft ${f.num("segleft")} [${f.text("addresses").slice(1, -1)}]`,
 });
 
 const tcpFlags = ["F", "S", "R", "P", "A", "U", "E", "C", "N"];
 
-export const TCPDef: LayerDef = defineLayer({
+export const TCPDef = defineLayer({
   name: "TCP",
   aliases: [],
   fields: [
@@ -408,12 +364,13 @@ export const TCPDef: LayerDef = defineLayer({
   postBuild(ctx) {
     const l = ctx.layers[ctx.index];
     fillAuto(ctx, "dataofs", () => l.headerLength / 4);
-    checksumFromHere(ctx, "chksum", pseudoHeaderSum(ctx, 6));
+    checksumFromHere(ctx, "chksum", pseudoHeaderSum(ctx, IP_PROTO.tcp));
   },
+  headerMultipleOf: { bytes: 4, field: "options" },
   summary: (f) => `TCP ${f.num("sport")} > ${f.num("dport")} ${f.text("flags")}`,
 });
 
-export const UDPDef: LayerDef = defineLayer({
+export const UDPDef = defineLayer({
   name: "UDP",
   aliases: [],
   fields: [
@@ -426,9 +383,8 @@ export const UDPDef: LayerDef = defineLayer({
     const l = ctx.layers[ctx.index];
     fillAuto(ctx, "len", () => ctx.buf.length - l.start);
     // RFC 768 / RFC 2460: a computed 0 is sent as 0xffff.
-    checksumFromHere(ctx, "chksum", pseudoHeaderSum(ctx, 17), 0xffff);
+    checksumFromHere(ctx, "chksum", pseudoHeaderSum(ctx, IP_PROTO.udp), 0xffff);
   },
-  next: (get) => (get("dport") === 4789 || get("sport") === 4789 ? VXLANDef : undefined),
   payloadLength: (get, headerLength) => get("len") - headerLength,
   summary: (f) => `UDP ${f.num("sport")} > ${f.num("dport")}`,
 });
@@ -442,7 +398,7 @@ const icmpTypes: Record<number, string> = {
 };
 
 /** ICMP with the 4 bytes after the checksum as id/seq (all of them for echo, zero by default otherwise). */
-export const ICMPDef: LayerDef = defineLayer({
+export const ICMPDef = defineLayer({
   name: "ICMP",
   aliases: [],
   fields: [
@@ -458,7 +414,7 @@ export const ICMPDef: LayerDef = defineLayer({
   summary: (f) => `ICMP ${f.text("type")} id ${f.num("id")} seq ${f.num("seq")}`,
 });
 
-function icmpv6Echo(name: string, type: number): LayerDef {
+function icmpv6Echo(name: string, type: number) {
   return defineLayer({
     name,
     aliases: [],
@@ -471,7 +427,7 @@ function icmpv6Echo(name: string, type: number): LayerDef {
     ],
     fieldAliases: { chksum: "cksum" },
     postBuild(ctx) {
-      checksumFromHere(ctx, "cksum", pseudoHeaderSum(ctx, 58));
+      checksumFromHere(ctx, "cksum", pseudoHeaderSum(ctx, IP_PROTO["ipv6-icmp"]));
     },
     summary: (f) => `${name} id ${f.num("id")} seq ${f.num("seq")}`,
   });
@@ -483,7 +439,7 @@ export const ICMPv6EchoReplyDef = icmpv6Echo("ICMPv6EchoReply", 129);
 const vxlanFlags = ["OAM", "R", "NextProtocol", "Instance", "V1", "V2", "R", "G"];
 
 /** VXLAN (RFC 7348) with Scapy's GPE / group-policy variants of the first word. */
-export const VXLANDef: LayerDef = defineLayer({
+export const VXLANDef = defineLayer({
   name: "VXLAN",
   aliases: [],
   fields: [
@@ -496,18 +452,13 @@ export const VXLANDef: LayerDef = defineLayer({
     uint("vni", 24, 0, { hex: true }),
     uint("reserved2", 8, 0),
   ],
-  next: (get) => {
-    if (!(get("flags") & 0x04)) return EtherDef;
-    const np = get("NextProtocol");
-    return np === 1 ? IPv4Def : np === 2 ? IPv6Def : np === 0 || np === 3 ? EtherDef : undefined;
-  },
   summary: (f) => `VXLAN vni ${f.num("vni")}`,
 });
 
 const greOptional = (get: FieldGetter): boolean =>
   get("chksum_present") === 1 || get("routing_present") === 1;
 
-export const GREDef: LayerDef = defineLayer({
+export const GREDef = defineLayer({
   name: "GRE",
   aliases: [],
   fields: [
@@ -529,27 +480,19 @@ export const GREDef: LayerDef = defineLayer({
     const l = ctx.layers[ctx.index];
     if (num(l, "chksum_present") === 1) checksumFromHere(ctx, "chksum", 0);
   },
-  next: (get) => {
-    if (get("routing_present") || get("version")) return undefined;
-    const proto = get("proto");
-    return proto === 0x6558 ? EtherDef : byEtherType(proto);
-  },
+  // Scapy reads neither a routing header nor a version other than 0 (RFC 2784's).
+  payloadIsLayer: (get) => get("routing_present") === 0 && get("version") === 0,
   summary: (f) => `GRE proto 0x${f.num("proto").toString(16).padStart(4, "0")}`,
 });
 
-export const MPLSDef: LayerDef = defineLayer({
+export const MPLSDef = defineLayer({
   name: "MPLS",
   aliases: [],
   fields: [uint("label", 20, 3), uint("cos", 3, 0), uint("s", 1, 1), uint("ttl", 8, 0)],
-  next: (get, payload) => {
-    if (!get("s")) return MPLSDef;
-    const version = payload.length ? payload[0] >> 4 : -1;
-    return version === 4 ? IPv4Def : version === 6 ? IPv6Def : undefined;
-  },
   summary: (f) => `MPLS label ${f.num("label")} s ${f.num("s")} ttl ${f.num("ttl")}`,
 });
 
-export const RawDef: LayerDef = defineLayer({
+export const RawDef = defineLayer({
   name: "Raw",
   aliases: [],
   fields: [variable("load", "bytes", new Uint8Array(0), (_get, remaining) => remaining)],
@@ -557,7 +500,7 @@ export const RawDef: LayerDef = defineLayer({
 });
 
 /** Bytes after the end an enclosing header declares (e.g. Ethernet minimum-size padding). */
-export const PaddingDef: LayerDef = defineLayer({
+export const PaddingDef = defineLayer({
   name: "Padding",
   aliases: [],
   fields: [variable("load", "bytes", new Uint8Array(0), (_get, remaining) => remaining)],
@@ -590,62 +533,4 @@ for (const d of layerDefs)
 /** A layer definition by its autotrex or Scapy name, case-insensitive. */
 export function layerDefByName(name: string): LayerDef | undefined {
   return defsByName.get(name.toLowerCase());
-}
-
-// ---------------------------------------------------------------------------------------
-// Bindings: values a layer gives the fields of the layer below it when those are not set
-// by hand (Scapy's bind_layers / overload_fields, last binding wins as in Scapy).
-
-type Binding = Readonly<Record<string, number>>;
-const bindings = new Map<LayerDef, Map<LayerDef, Binding>>();
-
-function bind(lowers: readonly LayerDef[], upper: LayerDef, values: Binding): void {
-  for (const lower of lowers) {
-    let m = bindings.get(lower);
-    if (!m) bindings.set(lower, (m = new Map()));
-    m.set(upper, values);
-  }
-}
-
-const ETHERLIKE = [EtherDef, Dot1QDef]; // Dot1Q's aliastypes = [Ether] in Scapy
-const IP6LIKE = [IPv6Def, SRHDef]; // extension headers' aliastypes = [IPv6]
-bind(ETHERLIKE, Dot1QDef, { type: 0x8100 });
-bind(ETHERLIKE, ARPDef, { type: 0x0806 });
-bind(ETHERLIKE, IPv4Def, { type: 0x0800 });
-bind(ETHERLIKE, IPv6Def, { type: 0x86dd });
-bind(ETHERLIKE, MPLSDef, { type: 0x8847 });
-bind([GREDef], IPv4Def, { proto: 0x0800 });
-bind([GREDef], IPv6Def, { proto: 0x86dd });
-bind([GREDef], EtherDef, { proto: 0x6558 });
-bind([GREDef], ARPDef, { proto: 0x0806 });
-bind([GREDef], Dot1QDef, { proto: 0x8100 });
-bind([GREDef], MPLSDef, { proto: 0x8847 });
-bind([IPv4Def], ICMPDef, { proto: 1 });
-bind([IPv4Def], IPv4Def, { proto: 4 });
-bind([IPv4Def], TCPDef, { proto: 6 });
-bind([IPv4Def], UDPDef, { proto: 17 });
-bind([IPv4Def], IPv6Def, { proto: 41 });
-bind([IPv4Def], GREDef, { proto: 47 });
-bind([IPv4Def], MPLSDef, { proto: 137 });
-bind(IP6LIKE, IPv4Def, { nh: 4 });
-bind(IP6LIKE, TCPDef, { nh: 6 });
-bind(IP6LIKE, UDPDef, { nh: 17 });
-bind(IP6LIKE, IPv6Def, { nh: 41 });
-bind(IP6LIKE, SRHDef, { nh: 43 });
-bind(IP6LIKE, GREDef, { nh: 47 });
-bind(IP6LIKE, ICMPv6EchoRequestDef, { nh: 58 });
-bind(IP6LIKE, ICMPv6EchoReplyDef, { nh: 58 });
-bind(IP6LIKE, MPLSDef, { nh: 137 });
-bind([UDPDef], VXLANDef, { sport: 4789, dport: 4789 });
-bind([UDPDef], MPLSDef, { dport: 6635 });
-bind([VXLANDef], EtherDef, { flags: 0x0c, NextProtocol: 3 });
-bind([VXLANDef], IPv4Def, { flags: 0x0c, NextProtocol: 1 });
-bind([VXLANDef], IPv6Def, { flags: 0x0c, NextProtocol: 2 });
-bind([MPLSDef], MPLSDef, { s: 0 });
-bind([MPLSDef], IPv4Def, { label: 0 }); // IPv4 explicit NULL
-bind([MPLSDef], IPv6Def, { label: 2 }); // IPv6 explicit NULL
-
-/** The field values `upper` gives `lower` when stacked on it (undefined: none). */
-export function bindingFor(lower: LayerDef, upper: LayerDef): Binding | undefined {
-  return bindings.get(lower)?.get(upper);
 }

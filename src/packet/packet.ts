@@ -3,7 +3,8 @@
  * with field offsets by name for the field engine.
  */
 import { normalizeField, writeBits, type FieldInput, type FieldValue } from "./fields.ts";
-import { bindingFor, layerDefByName, RawDef, type BuiltLayer, type LayerDef } from "./layers.ts";
+import { bindingFor } from "./bindings.ts";
+import { layerDefByName, RawDef, type BuiltLayer, type LayerDef } from "./layers.ts";
 import { dissect, summarizeFrom } from "./dissect.ts";
 
 /** One layer: its definition and the field values given explicitly (the rest are defaults). */
@@ -120,11 +121,11 @@ function layout(
   }
   if (pos % 8 !== 0) throw new Error(`internal: ${def.name} header is not a whole number of bytes`);
   const headerLength = pos / 8;
-  if ((def.name === "IPv4" || def.name === "TCP") && headerLength % 4 !== 0) {
-    throw new RangeError(`${def.name}.options must be a multiple of 4 bytes`);
-  }
-  if (def.name === "SRH" && headerLength % 8 !== 0)
-    throw new RangeError("SRH.tlvs must be a multiple of 8 bytes");
+  const multiple = def.headerMultipleOf;
+  if (multiple && headerLength % multiple.bytes !== 0)
+    throw new RangeError(
+      `${def.name}.${multiple.field} must be a multiple of ${multiple.bytes} bytes`,
+    );
   return { bitPos, bitLen, headerLength };
 }
 
