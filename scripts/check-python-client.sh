@@ -5,8 +5,9 @@
 #   TREX_CORE=/path/to/trex-core scripts/check-python-client.sh [driver args...]
 #
 # Driver args (scripts/check_python_client.py): --pps N --duration D --frame-size S
-# --dut default|ideal. Extra emulator flags can be given in EMULATE_FLAGS (e.g.
-# "--time-scale 0.1"); the default is --time-scale 0 (trials end at once).
+# --dut default|ideal|software (also given to the emulator). Extra emulator flags can be
+# given in EMULATE_FLAGS (e.g. "--time-scale 0.1"); the default is --time-scale 0 (trials
+# end at once).
 # Needs Debian's python3 with python3-zmq, python3-scapy and python3-yaml. TRex's bundled
 # external_libs are used when they import; otherwise (or with TREX_USE_SYSTEM_LIBS=1) a shim
 # points TRex at Debian's modules.
@@ -40,8 +41,14 @@ if [ -n "${TREX_USE_SYSTEM_LIBS:-}" ] ||
   echo "using system yaml/scapy/zmq (TREX_EXT_LIBS=$shim)"
 fi
 
+# The driver's --dut is the emulator's too, so the model it checks against is the one served.
+dut="default"
+args=("$@")
+for i in "${!args[@]}"; do
+  [ "${args[$i]}" = "--dut" ] && dut="${args[$((i + 1))]:-default}"
+done
 # shellcheck disable=SC2086
-node "$root/bin/autotrex.js" emulate --port 0 --async-port 0 --time-scale 0 ${EMULATE_FLAGS:-} \
+node "$root/bin/autotrex.js" emulate --port 0 --async-port 0 --time-scale 0 --dut "$dut" ${EMULATE_FLAGS:-} \
   >"$work/emulate.log" 2>&1 &
 emu_pid=$!
 for _ in $(seq 1 100); do
