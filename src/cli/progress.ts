@@ -31,6 +31,45 @@ export function formatLossPct(lossRatio: number): string {
   return `${(lossRatio * 100).toPrecision(3)} %`;
 }
 
+type EventOf<T extends RunEvent["type"]> = Extract<RunEvent, { type: T }>;
+
+function trialLine(e: EventOf<"trial">, sizeCount: number): string {
+  const verdict = !e.trial.valid
+    ? `invalid (${e.trial.invalidReason})`
+    : e.trial.passed[0]
+      ? "pass"
+      : "fail";
+  return (
+    `[${e.sizeIndex + 1}/${sizeCount} ${e.frameSize} B] trial ${e.trial.index + 1}: ` +
+    `${formatMpps(e.trial.ratePps)} for ${e.trial.durationS} s, loss ${formatLossPct(e.trial.lossRatio)} ${verdict}`
+  );
+}
+
+/** A size's figures; a generator-limited one is the generator's ceiling, and says so. */
+function sizeLine(s: EventOf<"size">["size"]): string {
+  const figures = s.results
+    .map(
+      (r) =>
+        `${formatMpps(r.ratePps)} @ ≤${r.lossThresholdPct} %${r.generatorLimited ? " (generator-limited)" : ""}`,
+    )
+    .join(", ");
+  const outcome =
+    s.status === "ok" ? figures : `${s.status.toUpperCase()}${s.reason ? ` (${s.reason})` : ""}`;
+  return (
+    `${s.frameSize} B: ${outcome}` +
+    ` — line rate ${formatMpps(s.theoretical.ratePps)}, ${s.trialCount} trials, ${Number(s.trialSeconds.toFixed(1))} trial-s`
+  );
+}
+
+function finishedLine(e: EventOf<"finished">): string {
+  const done = e.result.sizes.length;
+  const failed = e.result.sizes.filter((s) => s.status === "failed").length;
+  return (
+    `run ${e.result.status}: ${done} of ${e.result.parameters.sizes.length} frame sizes measured` +
+    `${failed > 0 ? `, ${failed} failed` : ""}, exit ${e.exitCode}`
+  );
+}
+
 /** Returns the event handler that draws progress, and a function to end the live line. */
 export function createProgress(opts: ProgressOptions): {
   onEvent: (e: RunEvent) => void;
@@ -76,50 +115,21 @@ export function createProgress(opts: ProgressOptions): {
         sizes = e.sizes;
         log(`run ${e.outDir}: ${sizes.length} frame sizes at ${e.speedBps / 1e9} Gb/s`);
         break;
-      case "trial": {
+      case "trial":
         trialSecondsDone += e.trial.durationS;
         sizeTrialSeconds += e.trial.durationS;
-        const verdict = !e.trial.valid
-          ? `invalid (${e.trial.invalidReason})`
-          : e.trial.passed[0]
-            ? "pass"
-            : "fail";
-        write(
-          `[${e.sizeIndex + 1}/${sizes.length} ${e.frameSize} B] trial ${e.trial.index + 1}: ` +
-            `${formatMpps(e.trial.ratePps)} for ${e.trial.durationS} s, loss ${formatLossPct(e.trial.lossRatio)} ${verdict}` +
-            (live ? ` · ETA ${eta()}` : ""),
-        );
+        write(trialLine(e, sizes.length) + (live ? ` · ETA ${eta()}` : ""));
         break;
-      }
-      case "size": {
+      case "size":
         sizesDone++;
         sizeTrialSeconds = 0;
-        const s = e.size;
-        // A generator-limited figure is the generator's ceiling, not the DUT's: say so.
-        const figures = s.results
-          .map(
-            (r) =>
-              `${formatMpps(r.ratePps)} @ ≤${r.lossThresholdPct} %${r.generatorLimited ? " (generator-limited)" : ""}`,
-          )
-          .join(", ");
-        log(
-          `${s.frameSize} B: ${s.status === "ok" ? figures : `${s.status.toUpperCase()}${s.reason ? ` (${s.reason})` : ""}`}` +
-            ` — line rate ${formatMpps(s.theoretical.ratePps)}, ${s.trialCount} trials, ${Number(s.trialSeconds.toFixed(1))} trial-s, ETA ${eta()}`,
-        );
+        log(`${sizeLine(e.size)}, ETA ${eta()}`);
         break;
-      }
       case "warning":
         log(`warning: ${e.message}`);
         break;
       case "finished":
-        {
-          const done = e.result.sizes.length;
-          const failed = e.result.sizes.filter((s) => s.status === "failed").length;
-          log(
-            `run ${e.result.status}: ${done} of ${e.result.parameters.sizes.length} frame sizes measured` +
-              `${failed > 0 ? `, ${failed} failed` : ""}, exit ${e.exitCode}`,
-          );
-        }
+        log(finishedLine(e));
         break;
     }
   };
