@@ -1,41 +1,34 @@
 /**
  * Multiple-loss-ratio search, after FD.io CSIT's MLRsearch and draft-ietf-bmwg-mlrsearch:
- * every loss threshold (a "goal") is searched at once over one shared set of trials.
+ * every loss threshold (a "goal") is searched at once over one shared set of trials. The parts,
+ * each in its own module as in MLRsearch:
  *
- * - Loads live on a geometric grid below the maximum load (line rate):
- *   load(k) = maxLoad * q^-k with q^8 = 1 + goalWidth, so widths are whole numbers of steps
- *   and goals that want nearly the same load measure exactly the same one.
- * - Each goal climbs a chain of targets: short trials (initialDurationS) at 2^p times the
- *   goal width, then longer ones (geometric durations) at half the width each, and only the
- *   last target uses the final duration. A target's bounds seed the next one, which first
- *   re-measures them at its own duration.
- * - A load is classified per target by trial-seconds (the goal exceed ratio): it is a lower
- *   bound when, even if every missing second of the goal duration sum were bad, the bad share
- *   stays within the exceed ratio; an upper bound when, even if every missing second were
- *   good, it exceeds it; otherwise it is measured again. Only trials of the target's duration
- *   count as good. A trial shorter than that which exceeds the loss ratio counts as a bad
- *   trial of full length: buffers make short trials optimistic, never pessimistic.
- * - Relevant bounds as in MLRsearch: the upper bound is the lowest upper-bound load, the lower
- *   bound the highest lower-bound load beneath it (loss inversion resolves pessimistically).
- * - The first trial is at the maximum load; later probes aim at the load the DUT actually
- *   forwarded (rx / duration of the trial at the upper bound, / (1 - loss ratio) for a goal
- *   that allows loss), falling back to expanding or halving steps when that hint misleads.
- * - Invalid trials are repeated, never counted; a trial-second budget bounds each search.
+ * - mlr-grid: loads on a geometric grid from the minimum load up to the maximum (line rate),
+ *   q^8 = 1 + goalWidth; the index grows with the load.
+ * - mlr-load-stats: per load, per target and per goal, the good and bad trial-seconds, kept
+ *   trial by trial, and the classification they give (lower bound, upper bound, undecided).
+ * - mlr-bounds: the relevant bounds (lowest upper bound, highest lower bound beneath it).
+ * - mlr-strategies: where a goal measures next, a list of small strategies asked in turn.
+ * - mlr-noise and forwarding-estimate: the watch for a noisy DUT and its estimate.
+ *
+ * This file ties them together. Each goal climbs a chain of targets: short trials
+ * (initialDurationS) at 2^p times the goal width, then longer ones at half the width each; only
+ * the last uses the final duration. A short trial that exceeds the loss ratio counts as a bad
+ * trial of full length (buffers make short trials optimistic, never pessimistic), so a load
+ * that must become an upper bound gets the shortest duration that has not passed there first.
+ * Invalid trials are repeated, never counted; a trial-second budget bounds each search.
  *
  * A noisy DUT (capacity that varies from trial to trial) defeats per-load classification: near
- * the capacity one trial is a coin toss, and the lowest load that happened to fail twice caps
- * the result. So the search checks for noise before it decides, from the last coarse duration
- * on (see forwarding-estimate.ts): equal trials (same load, same duration) that forwarded at
- * rates further apart than goal width / 8, a trial that passed at or above a load where an
- * equal-length one failed, or overloaded trials that agree neither on the rate nor on the
- * share they forwarded. A DUT that shows none of it gets the classic MLRsearch result, after
- * at least three equal losing trials agreed. A noisy one gets the forwarding estimate: every
- * trial of the last coarse duration or longer is a sample of the load that would just meet the goal
- * (rx / (d (1 - loss ratio)) when it failed, "at least its load" when it passed); overloaded
- * samples are added until the median's standard error reaches goal width / 2 (at least 12);
- * the result is the goal's exceed-ratio quantile of the samples (Kaplan-Meier), on the grid,
- * as soon as a trial of the final duration met the goal there or above. A failed
- * confirmation is a sample too, and moves the next one at least a step down.
+ * the capacity one trial is a coin toss. So from the last coarse target on, the search looks
+ * for noise (mlr-noise), and a DUT that shows none gets the classic result only after four
+ * equal losing trials agreed. A noisy one gets the forwarding estimate: trials of the sample
+ * duration (1.5 s) and longer are samples of the load that would just meet the goal;
+ * overload samples are added until the estimate's standard error reaches 0.42 goal widths (at
+ * least 20); the estimate is the Hodges-Lehmann centre of the overload samples (the median for
+ * symmetric noise, from two thirds of the samples the sample median needs), or the goal's
+ * exceed-ratio quantile of all samples (Kaplan-Meier) when one of them passed or there is no
+ * room above. It is taken, on the grid, once a trial of the final duration met the goal there
+ * or above; each failed confirmation moves the next one at least a step down.
  */
 import type {
   SearchAlgorithm,
@@ -90,6 +83,8 @@ export interface MlrOptions {
   noiseStandardError?: number;
   /** Most samples the forwarding estimate takes. Default 40. */
   maxNoiseSamples?: number;
+  /** Fewest samples behind a forwarding estimate (fewer size the spread too roughly). 20. */
+  minNoiseSamples?: number;
   /**
    * Duration of the trials that sample a noisy DUT's forwarding rate, s (within the initial and
    * the final duration). Default 1.5: short, so samples are cheap; long enough that the buffer's
@@ -109,6 +104,7 @@ export const MLR_DEFAULTS = {
   maxInvalidRetries: DEFAULT_MAX_INVALID_RETRIES,
   defaultMaxTrialSecondsFactor: 20,
   maxNoiseSamples: 40,
+  minNoiseSamples: 20,
   noiseSampleDurationS: 1.5,
 } as const;
 
@@ -117,14 +113,18 @@ export const MLR_DEFAULTS = {
  * searches (bench/search.ts) within the goal width at 1 % jitter.
  */
 const NOISE_STANDARD_ERROR_WIDTHS = 0.42;
-/** Fewest samples behind a forwarding estimate: fewer give too rough a spread to size it by. */
-const MIN_NOISE_SAMPLES = 12;
 /** Standard error of a sample median over that of the mean, for normal noise: sqrt(pi / 2). */
 const MEDIAN_EFFICIENCY = Math.sqrt(Math.PI / 2);
 /** The same for the Hodges-Lehmann centre: sqrt(pi / 3). */
 const CENTRE_EFFICIENCY = Math.sqrt(Math.PI / 3);
 /** Overload samples count for the centre estimate from this many spreads above the median. */
 const OVERLOAD_SPREADS = 2;
+/**
+ * Comparisons of equal losing trials that must agree before a DUT counts as steady: four equal
+ * trials (or pairs that add up). Three agree by chance about once in a few thousand searches
+ * at 1 % jitter; samples are short enough that the fourth costs little.
+ */
+const STEADY_DEGREES = 3;
 /** A safety net far above any sane search: stops a search that loops on absurd outcomes. */
 const MAX_TRIALS = 400;
 
@@ -253,6 +253,7 @@ class MlrRun {
   private readonly expansionCoefficient: number;
   private readonly noiseStandardError: number;
   private readonly maxNoiseSamples: number;
+  private readonly minNoiseSamples: number;
   /** Indices of the trials run as overload samples of the forwarding estimate. */
   private readonly overloadTrials = new Set<number>();
 
@@ -293,6 +294,10 @@ class MlrRun {
     this.noiseStandardError =
       options.noiseStandardError ?? resolved.goalWidth * NOISE_STANDARD_ERROR_WIDTHS;
     this.maxNoiseSamples = Math.max(1, options.maxNoiseSamples ?? MLR_DEFAULTS.maxNoiseSamples);
+    this.minNoiseSamples = Math.min(
+      this.maxNoiseSamples,
+      options.minNoiseSamples ?? MLR_DEFAULTS.minNoiseSamples,
+    );
     this.goals = lossRatios.map((lossRatio) => ({ lossRatio, targetIndex: 0, expansions: 0 }));
   }
 
@@ -409,9 +414,9 @@ class MlrRun {
   }
 
   /**
-   * The final target is near on a DUT that looked steady. Steady needs evidence: until three
-   * equal trials (or two pairs) lost packets, one more runs at the sample duration. Two alone
-   * agree by chance too often on a noisy DUT.
+   * The final target is near on a DUT that looked steady. Steady needs evidence: until four
+   * equal trials (or pairs that add up) lost packets, one more runs at the sample duration.
+   * Fewer agree by chance too often on a noisy DUT.
    */
   private confirmSteady(g: number, b: Bounds): Candidate | undefined {
     const failing = this.noise.samples[this.noise.strictestGoal].filter((s) => s.exact);
@@ -420,7 +425,7 @@ class MlrRun {
     if (failing.length === 0) {
       return b.hi === undefined ? undefined : { k: b.hi, durationS, goal: g, move: "other" };
     }
-    if ((forwardingSpread(failing)?.degrees ?? 0) >= 2) return undefined;
+    if ((forwardingSpread(failing)?.degrees ?? 0) >= STEADY_DEGREES) return undefined;
     const atSampleDuration = failing.filter((s) => s.durationS === durationS);
     const highest = (from: GoalLoadSample[]): number =>
       this.grid.nearest(Math.max(...from.map((s) => s.offeredPps)));
@@ -478,7 +483,7 @@ class MlrRun {
     const samples = this.noise.samples[g];
     const needed = (efficiency: number): number => {
       const wanted = Math.ceil(((efficiency * this.noise.spread) / this.noiseStandardError) ** 2);
-      return Math.min(this.maxNoiseSamples, Math.max(MIN_NOISE_SAMPLES, wanted));
+      return Math.min(this.maxNoiseSamples, Math.max(this.minNoiseSamples, wanted));
     };
     // Overload samples well above the estimate (the first ones may be close: the spread was
     // not known yet); a pass among them means the noise is wider than it looks.
@@ -521,12 +526,16 @@ class MlrRun {
    * The duration of a trial at load k for goal g's target. Where the target needs more than one
    * bad trial for an upper bound, a load nobody measured yet gets a short trial first: if it
    * loses there, that counts as one bad trial at the full duration for one second instead of
-   * thirty; if it does not, the full trial follows.
+   * thirty. A load that did not lose at some duration gets the next longer one, up to the
+   * target's: a steady DUT that lost at 30 s mostly loses at 5.5 s too, and one loss there
+   * settles an upper bound for 5.5 s instead of 30.
    */
   private probeDuration(k: number, t: Target, g: number): number {
     if (t.durationSumS <= t.durationS) return t.durationS;
     const trials = this.db.trialsAt(k);
     if (trials.length === 0) return this.targets[0].durationS;
+    // The maximum load that held so far: nothing above it failed, so it likely holds again.
+    if (k === this.grid.top && trials.every((r) => r.passed[g])) return t.durationS;
     // The shortest duration that has not passed here may lose (a bad trial of full length)
     // for a fraction of the time; a pass there only costs that fraction.
     const longestPass = Math.max(0, ...trials.filter((r) => r.passed[g]).map((r) => r.durationS));
