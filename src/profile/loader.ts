@@ -44,6 +44,8 @@ export const DEFAULT_PROFILE_TIMEOUT_S = 20;
 export interface LoadProfileOptions extends ProfilePlan {
   /** Default DEFAULT_PROFILE_TIMEOUT_S. */
   timeoutS?: number;
+  /** Default PROFILE_HEAP_LIMIT_MB. */
+  heapLimitMb?: number;
   /** Aborting ends the profile's worker at once: loadProfile rejects with ProfileInterruptedError. */
   signal?: AbortSignal;
 }
@@ -57,6 +59,8 @@ export class ProfileInterruptedError extends Error {
 }
 
 const EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
+/** Heap of the profile's thread: its streams are kilobytes; a runaway profile stops here. */
+export const PROFILE_HEAP_LIMIT_MB = 1024;
 const WORKER_ENTRY = new URL("./worker-entry.js", import.meta.url);
 
 /** The plan of a run: its sizes, overhead, and the ports that send (both with --bidirectional). */
@@ -87,8 +91,13 @@ export async function loadProfile(
   options: LoadProfileOptions = {},
 ): Promise<LoadedProfile> {
   const abs = checkFile(path);
-  const { timeoutS = DEFAULT_PROFILE_TIMEOUT_S, signal, ...plan } = options;
-  const done = await runWorker({ path: abs, plan }, timeoutS, signal);
+  const {
+    timeoutS = DEFAULT_PROFILE_TIMEOUT_S,
+    heapLimitMb = PROFILE_HEAP_LIMIT_MB,
+    signal,
+    ...plan
+  } = options;
+  const done = await runWorker({ path: abs, plan }, { timeoutS, heapLimitMb }, signal);
   const profile: ProfileDefinition = Object.freeze({
     description: done.description,
     ...(done.frameSizes ? { frameSizes: done.frameSizes } : {}),
@@ -160,11 +169,18 @@ function deserializeError(e: SerializedError): Error {
 type Done = Extract<WorkerMessage, { type: "done" }>;
 
 /** Runs worker.ts on `input`; ends it on time-out or abort, whatever the profile is doing. */
-function runWorker(input: WorkerInput, timeoutS: number, signal?: AbortSignal): Promise<Done> {
+function runWorker(
+  input: WorkerInput,
+  { timeoutS, heapLimitMb }: { timeoutS: number; heapLimitMb: number },
+  signal?: AbortSignal,
+): Promise<Done> {
   const file = input.path;
   if (signal?.aborted) return Promise.reject(new ProfileInterruptedError(file));
   return new Promise((resolveDone, reject) => {
-    const worker = new Worker(WORKER_ENTRY, { workerData: input });
+    const worker = new Worker(WORKER_ENTRY, {
+      workerData: input,
+      resourceLimits: { maxOldGenerationSizeMb: heapLimitMb },
+    });
     let phase = "before its import began: a slow start";
     let settled = false;
     const finish = (outcome: Done | Error): void => {
@@ -192,9 +208,13 @@ function runWorker(input: WorkerInput, timeoutS: number, signal?: AbortSignal): 
       else if (message.type === "done") finish(message);
       else finish(deserializeError(message.error));
     });
-    worker.on("error", (err) =>
-      finish(new ProfileError(`failed to load: ${err.message.split("\n")[0]}`, { file })),
-    );
+    worker.on("error", (err) => {
+      const outOfMemory = (err as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY";
+      const what = outOfMemory
+        ? `the profile used more than ${heapLimitMb} MB of memory (${phase})`
+        : `failed to load: ${err.message.split("\n")[0]}`;
+      finish(new ProfileError(what, { file }));
+    });
     worker.on("exit", (code) =>
       finish(
         new ProfileError(

@@ -279,6 +279,19 @@ describe("a profile runs where it cannot block the caller", () => {
     );
   });
 
+  it("a profile that eats memory is stopped at the heap limit, naming where", async () => {
+    const file = write(
+      `import { defineProfile } from "autotrex";\nconst hog: number[][] = [];\nexport default defineProfile({ description: "x", streams: () => { for (;;) hog.push(new Array(1e5).fill(1.5)); } });\n`,
+    );
+    const err = await loadProfile(file, { heapLimitMb: 64, frameSizes: [128] }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ProfileError);
+    expect((err as Error).message).toBe(
+      `${file}: the profile used more than 64 MB of memory (in streams() for frame size 128 B, port 0)`,
+    );
+  });
+
   it("runPlan asks for the reverse direction only when bidirectional", () => {
     const opts = { sizes: [64], encapOverhead: 4, txPort: 2, rxPort: 3 };
     expect(runPlan({ ...opts, bidirectional: false }).ports).toEqual([
