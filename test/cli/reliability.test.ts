@@ -222,6 +222,34 @@ describe("Ctrl-C and failures before the first trial", () => {
     expect(existsSync(join(out, ".."))).toBe(false);
   });
 
+  it("Ctrl-C during the first trial: exit 130 within a second, ports released, no run directory", async () => {
+    // time scale 0.5: the first (1 s) trial lasts half a second
+    const server = await startEmulator({ rpcPort: 0, asyncPort: 0, timeScale: 0.5 });
+    cleanups.push(() => server.stop());
+    const out = join(tempDir(), "run");
+    let signalledAt = 0;
+    const r = await autotrex(
+      ["run", "profiles/tcp_1pkt.ts", "--server", server.rpcUrl, ...QUICK, "--out", out],
+      (child) => {
+        const poll = setInterval(() => {
+          if (server.portState(0).state !== "TX") return;
+          clearInterval(poll);
+          signalledAt = Date.now();
+          child.kill("SIGINT");
+        }, 5);
+        cleanups.push(() => clearInterval(poll));
+      },
+    );
+    expect(r.code).toBe(130);
+    expect(r.exitedAt - signalledAt).toBeLessThan(1000);
+    expect(r.stderr).toMatch(/interrupted before any trial; removed /);
+    expect(existsSync(out)).toBe(false);
+    for (const port of [0, 1]) {
+      expect(server.portState(port).owner).toBe("");
+      expect(server.portState(port).state).not.toBe("TX");
+    }
+  });
+
   it("a port owned by someone else: one line naming the owner and --force, no run directory", async () => {
     const server = await startEmulator({
       rpcPort: 0,
