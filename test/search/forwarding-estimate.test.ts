@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  centreLoadPps,
   conditionalLoadPps,
   forwardingSpread,
   goalLoadSample,
@@ -141,5 +142,30 @@ describe("unsteady", () => {
 
   it("compares only trials of equal duration (the buffer's share differs between durations)", () => {
     expect(unsteady([exact(0.99e6, 1.1e6, 1), exact(1.01e6, 1.2e6, 30)], tolerance)).toBe(false);
+  });
+});
+
+describe("centreLoadPps", () => {
+  const exact = (loadPps: number, index = 0): GoalLoadSample => ({
+    loadPps,
+    exact: true,
+    durationS: 1.5,
+    offeredPps: 2e6,
+    index,
+  });
+  it("is the Hodges-Lehmann centre: the median of pairwise means (in ln load)", () => {
+    // Walsh averages of ln 1, ln 2, ln 4: ln 1, ln 2, ln 4, ln √2, ln 2, ln √8 -> median ln 2.
+    expect(centreLoadPps([exact(1), exact(2), exact(4)])).toBeCloseTo(2, 12);
+    expect(centreLoadPps([exact(100)])).toBeCloseTo(100, 12);
+  });
+  it("shrugs off one wild sample, unlike the mean", () => {
+    const loads = [99, 100, 100, 101, 101, 102, 150];
+    const centre = centreLoadPps(loads.map((l) => exact(l)))!;
+    expect(centre).toBeGreaterThan(100);
+    expect(centre).toBeLessThan(102.5);
+  });
+  it("refuses censored samples (a pass is a lower limit) and empty input", () => {
+    expect(centreLoadPps([exact(1), { ...exact(2), exact: false }])).toBeUndefined();
+    expect(centreLoadPps([])).toBeUndefined();
   });
 });

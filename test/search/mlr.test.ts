@@ -60,6 +60,31 @@ describe("mlr search on the default DUT model", () => {
   });
 });
 
+describe("mlr search spends no trial that cannot change a result on a steady DUT", () => {
+  it.each(DEFAULT_FRAME_SIZES)(
+    "runs at most one full-length trial per load, two in all, at %i B",
+    async (size) => {
+      const r = await searchModel(mlrSearch, "default", size);
+      const full = r.trials.filter((t) => t.durationS === 30);
+      // One full-length pass per goal's lower bound (NDR and PDR); the upper bounds come from
+      // shorter trials that lost, each counting as a bad trial of full length.
+      expect(new Set(full.map((t) => t.ratePps)).size).toBe(full.length);
+      expect(full.length).toBeLessThanOrEqual(2);
+      expect(r.trialSeconds).toBeLessThan(
+        capacityPps(DUT_PRESETS.default, size) < lineRatePps(10e9, size) ? 110 : 32,
+      );
+    },
+  );
+
+  it("settles an upper bound from shorter losses: 1 s first, then the next longer duration", async () => {
+    const r = await searchModel(mlrSearch, "default", 64);
+    const [, pdr] = r.results;
+    const upper = pdr.trialIndices.map((i) => r.trials[i]).filter((t) => !t.passed[1]);
+    expect(upper.length).toBeGreaterThanOrEqual(2);
+    for (const t of upper) expect(t.durationS).toBeLessThan(30);
+  });
+});
+
 describe("mlr search against DUTs at or beyond line rate", () => {
   const faster: DutParams = { ...DUT_PRESETS.default, perPacketNs: 10, perByteNs: 0.01 };
   it.each([
