@@ -140,7 +140,7 @@ function buildProgram(
   const byName = new Map<string, VmInstructionJson>();
   for (const ins of instructions)
     if (ins.type === "flow_var" || ins.type === "flow_var_rand_limit") byName.set(ins.name, ins);
-  let pendingSkip = 0;
+  const skip: SkipState = { pending: 0 };
 
   for (const ins of instructions) {
     switch (ins.type) {
@@ -149,32 +149,13 @@ function buildProgram(
         slots.set(ins.name, s);
         const rest = chainLength(ins.name, byName) - 1;
         chainRest.set(ins.name, rest);
-        ops.push(flowVarOp(ins, s, r, rest > 0 ? (n) => (pendingSkip = n) : undefined, rest));
+        ops.push(flowVarOp(ins, s, r, rest > 0 ? (n) => (skip.pending = n) : undefined, rest));
         break;
       }
       case "flow_var_rand_limit": {
         const s: Slot = { value: 0, size: ins.size };
         slots.set(ins.name, s);
-        const rest = chainLength(ins.name, byName) - 1;
-        const seed = ins.seed >>> 0;
-        let cnt = 0;
-        const rng = new TrexRandom(seed);
-        const range = ins.max_value - ins.min_value + 1;
-        ops.push(() => {
-          if (cnt === ins.limit) {
-            rng.state = seed;
-            cnt = 0;
-          }
-          if (rest > 0 && cnt !== 0) pendingSkip = rest;
-          const raw =
-            ins.size <= 2
-              ? rng.rand16()
-              : ins.size === 4
-                ? rng.rand32()
-                : Number(rng.rand64() % BigInt(range));
-          s.value = truncate(ins.min_value + (raw % range), ins.size);
-          cnt++;
-        });
+        ops.push(randLimitOp(ins, s, chainLength(ins.name, byName) - 1, skip));
         break;
       }
       case "tuple_flow_var": {
@@ -200,25 +181,11 @@ function buildProgram(
         ops.push(writeMaskOp(s, ins, width, r));
         break;
       }
-      case "fix_checksum_ipv4": {
-        const at = ins.pkt_offset;
-        touch(at + 12);
-        ops.push(() => fixIpv4(r.buf, at));
+      case "fix_checksum_ipv4":
+      case "fix_checksum_hw":
+      case "fix_checksum_icmpv6":
+        ops.push(checksumOp(ins, r, touch));
         break;
-      }
-      case "fix_checksum_hw": {
-        touch(ins.l2_len + 12);
-        if (ins.l4_type !== 17) touch(ins.l2_len + ins.l3_len + (ins.l4_type === 11 ? 8 : 18));
-        const { l2_len: l2, l3_len: l3, l4_type: type } = ins;
-        ops.push(() => fixHw(r.buf, l2, l3, type));
-        break;
-      }
-      case "fix_checksum_icmpv6": {
-        const { l2_len: l2, l3_len: l3 } = ins;
-        touch(l2 + l3 + 4);
-        ops.push(() => fixIcmpv6(r.buf, l2, l3));
-        break;
-      }
       case "trim_pkt_size": {
         const s = slot(ins.name);
         ops.push(() => r.setLength(s.value & 0xffff));
@@ -229,22 +196,84 @@ function buildProgram(
     }
   }
 
-  // Wrap each chained variable so that, when its predecessor did not wrap, it is skipped.
-  const guarded: Op[] = [];
-  let skipLeft = 0;
-  for (const op of ops) {
-    guarded.push(() => {
-      if (skipLeft > 0) {
-        skipLeft--;
-        return;
-      }
-      pendingSkip = 0;
-      op();
-      skipLeft = pendingSkip;
-    });
-  }
   const anyChain = [...chainRest.values()].some((n) => n > 0) || hasRandLimitChain(instructions);
-  return { ops: anyChain ? guarded : ops, dirtyEnd };
+  return { ops: anyChain ? guardChains(ops, skip) : ops, dirtyEnd };
+}
+
+/** How many of the next ops a chained variable asks to skip (its chain did not wrap). */
+interface SkipState {
+  pending: number;
+}
+
+/** Wraps each op so that, when a chained variable's predecessor did not wrap, it is skipped. */
+function guardChains(ops: Op[], skip: SkipState): Op[] {
+  let skipLeft = 0;
+  return ops.map((op) => () => {
+    if (skipLeft > 0) {
+      skipLeft--;
+      return;
+    }
+    skip.pending = 0;
+    op();
+    skipLeft = skip.pending;
+  });
+}
+
+/** flow_var_rand_limit: TRex's RNG from its own seed, restarted after `limit` values. */
+function randLimitOp(
+  ins: Extract<VmInstructionJson, { type: "flow_var_rand_limit" }>,
+  s: Slot,
+  rest: number,
+  skip: SkipState,
+): Op {
+  const seed = ins.seed >>> 0;
+  let cnt = 0;
+  const rng = new TrexRandom(seed);
+  const range = ins.max_value - ins.min_value + 1;
+  return () => {
+    if (cnt === ins.limit) {
+      rng.state = seed;
+      cnt = 0;
+    }
+    if (rest > 0 && cnt !== 0) skip.pending = rest;
+    const raw =
+      ins.size <= 2
+        ? rng.rand16()
+        : ins.size === 4
+          ? rng.rand32()
+          : Number(rng.rand64() % BigInt(range));
+    s.value = truncate(ins.min_value + (raw % range), ins.size);
+    cnt++;
+  };
+}
+
+/** The checksum fixes, each marking the bytes it reads and writes as touched. */
+function checksumOp(
+  ins: Extract<
+    VmInstructionJson,
+    { type: "fix_checksum_ipv4" | "fix_checksum_hw" | "fix_checksum_icmpv6" }
+  >,
+  r: VmRunner,
+  touch: (end: number) => void,
+): Op {
+  switch (ins.type) {
+    case "fix_checksum_ipv4": {
+      const at = ins.pkt_offset;
+      touch(at + 12);
+      return () => fixIpv4(r.buf, at);
+    }
+    case "fix_checksum_hw": {
+      touch(ins.l2_len + 12);
+      if (ins.l4_type !== 17) touch(ins.l2_len + ins.l3_len + (ins.l4_type === 11 ? 8 : 18));
+      const { l2_len: l2, l3_len: l3, l4_type: type } = ins;
+      return () => fixHw(r.buf, l2, l3, type);
+    }
+    case "fix_checksum_icmpv6": {
+      const { l2_len: l2, l3_len: l3 } = ins;
+      touch(l2 + l3 + 4);
+      return () => fixIcmpv6(r.buf, l2, l3);
+    }
+  }
 }
 
 function hasRandLimitChain(instructions: readonly VmInstructionJson[]): boolean {
