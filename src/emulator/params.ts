@@ -3,6 +3,7 @@
  * a missing, mistyped or out-of-range parameter is a -32602 whose `specific_err` names the
  * field and, for a wrong type, the byte offset of the value in the request text.
  */
+import { DEFAULT_PROFILE_ID, RPC_TRY_AGAIN, RPC_WORK_IN_PROGRESS } from "../trex/protocol.ts";
 import { kindOf, memberMeta, type JsonObject, type JsonValue } from "./json-text.ts";
 
 export const RPC_ERR = {
@@ -12,8 +13,8 @@ export const RPC_ERR = {
   invalidParams: -32602,
   internal: -32603,
   execute: -32000,
-  tryAgain: -32001,
-  workInProgress: -32002,
+  tryAgain: RPC_TRY_AGAIN,
+  workInProgress: RPC_WORK_IN_PROGRESS,
   noResults: -32003,
 } as const;
 
@@ -211,7 +212,7 @@ export function asString(value: JsonValue | undefined): string {
 }
 
 /** parse_profile: absent/null → default, otherwise asString(). */
-export function parseProfile(p: JsonValue | undefined, def = "_"): string {
+export function parseProfile(p: JsonValue | undefined, def = DEFAULT_PROFILE_ID): string {
   if (isAbsent(p, "profile_id")) return def;
   return asString((p as JsonObject).profile_id);
 }

@@ -4,23 +4,24 @@
  * zlib framing, batches with the 1-element quirk, envelope checks and their error texts.
  */
 import { inflateSync, deflateSync } from "node:zlib";
+import { ZIP_HEADER_BYTES, ZIP_MAGIC } from "../trex/protocol.ts";
 import { JsonSyntaxError, parseJsonText, writeJsonText, type JsonValue } from "./json-text.ts";
 import { RPC_ERR, RpcError, asString } from "./params.ts";
 import { WORK_IN_PROGRESS, type FaultDecision } from "./faults.ts";
 import type { TrexBox } from "./trex-box.ts";
 
 export const MAX_RPC_MSG_LEN = 999_999;
-export const ZIP_MAGIC = 0xabe85cea;
+export { ZIP_MAGIC };
 /** Inflating stops here (TRex would allocate whatever the header claims, up to 4 GiB). */
 const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
 export function isCompressed(msg: Buffer): boolean {
-  return msg.length >= 8 && msg.readUInt32BE(0) === ZIP_MAGIC;
+  return msg.length >= ZIP_HEADER_BYTES && msg.readUInt32BE(0) === ZIP_MAGIC;
 }
 
 /** TRex's framing: magic, uncompressed byte length, zlib stream. */
 export function compressMessage(payload: Buffer): Buffer {
-  const header = Buffer.alloc(8);
+  const header = Buffer.alloc(ZIP_HEADER_BYTES);
   header.writeUInt32BE(ZIP_MAGIC, 0);
   header.writeUInt32BE(payload.length, 4);
   return Buffer.concat([header, deflateSync(payload)]);
@@ -31,7 +32,7 @@ export function decompressMessage(msg: Buffer): Buffer | null {
   const declared = msg.readUInt32BE(4);
   if (declared === 0) return null;
   try {
-    return inflateSync(msg.subarray(8), {
+    return inflateSync(msg.subarray(ZIP_HEADER_BYTES), {
       maxOutputLength: Math.min(declared, MAX_INFLATED_BYTES),
     });
   } catch {

@@ -8,6 +8,7 @@
  * every other request is still served, and a delayed reply does not hold up other clients.
  */
 import { Publisher, Router } from "zeromq";
+import { DEFAULT_ASYNC_PORT, DEFAULT_RPC_PORT } from "../trex/protocol.ts";
 import type { DutParams, DutPresetName } from "./dut-model.ts";
 import { loadDutSpec, parseDutParams } from "./dut-spec.ts";
 import { FaultPlan, type FaultDecision, type FaultSpec } from "./faults.ts";
@@ -44,7 +45,13 @@ export interface RunningEmulator {
   portState(portId: number): { owner: string; state: PortStateName };
 }
 
-const DEFAULTS = { bind: "127.0.0.1", rpcPort: 4501, asyncPort: 4500, ports: 2, timeScale: 1 };
+const DEFAULTS = {
+  bind: "127.0.0.1",
+  rpcPort: DEFAULT_RPC_PORT,
+  asyncPort: DEFAULT_ASYNC_PORT,
+  ports: 2,
+  timeScale: 1,
+};
 /** Largest message the sockets accept; larger ones get the -32603 size reply up to here. */
 const MAX_SOCKET_MESSAGE = 64 * 1024 * 1024;
 

@@ -5,6 +5,7 @@
  * through traffic.ts.
  */
 import { randomInt } from "node:crypto";
+import { DEFAULT_PROFILE_ID } from "../trex/protocol.ts";
 import { ModelClock } from "./clock.ts";
 import { DutModel, type DutParams } from "./dut-model.ts";
 import type { JsonObject, JsonValue } from "./json-text.ts";
@@ -121,7 +122,9 @@ export class BoxState {
       id,
       speedGbps: opts.dut.speedGbps,
       owner: null,
-      profiles: new Map([["_", { id: "_", streams: new Map(), trial: null }]]),
+      profiles: new Map([
+        [DEFAULT_PROFILE_ID, { id: DEFAULT_PROFILE_ID, streams: new Map(), trial: null }],
+      ]),
       counters: { opackets: 0, obytes: 0, ipackets: 0, ibytes: 0 },
       dut: new DutModel(opts.dut, portModelSeed(opts.seed, id)),
       service: false,

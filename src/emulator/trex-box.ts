@@ -9,7 +9,7 @@ import { RpcError, executeErr, parseString } from "./params.ts";
 import { BoxState, randomHandle, type BoxOptions, type PortStateName } from "./state.ts";
 import { endDueTrials, stopTrial } from "./traffic.ts";
 
-export { API_MAJOR, API_MINOR } from "./methods/index.ts";
+export { API_MAJOR, API_MINOR } from "../trex/protocol.ts";
 export { portModelSeed, type PortStateName } from "./state.ts";
 export type TrexBoxOptions = BoxOptions;
 

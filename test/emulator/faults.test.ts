@@ -225,5 +225,15 @@ describe("faults", () => {
     expect(() => loadFaults(bad)).toThrow(/'delay-reply' needs 'ms'/);
     writeFileSync(bad, JSON.stringify([{ kind: "explode" }]));
     expect(() => loadFaults(bad)).toThrow(/kind must be one of/);
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (const [prev, name] of ["ab", "bc", "cd", "de", "ef", "fg"]) {
+      bomb.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(", ")}]`);
+    }
+    const bombFile = join(dir, "bomb.yaml");
+    writeFileSync(bombFile, bomb.join("\n") + "\n");
+    expect(() => loadFaults(bombFile)).toThrow(new RegExp(`^${bombFile}: Excessive alias count`));
+    expect(() => loadFaults(join(dir, "missing.yaml"))).toThrow(
+      `${join(dir, "missing.yaml")}: cannot read (ENOENT)`,
+    );
   });
 });

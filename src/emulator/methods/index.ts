@@ -6,7 +6,6 @@ import { statsMethods } from "./stats.ts";
 import { streamMethods } from "./streams.ts";
 import { trafficMethods } from "./traffic.ts";
 
-export { API_MAJOR, API_MINOR } from "./session.ts";
 export type { MethodDef } from "./method.ts";
 
 function join(...tables: MethodTable[]): ReadonlyMap<string, MethodDef> {

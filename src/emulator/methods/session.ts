@@ -13,11 +13,9 @@ import {
   parseString,
 } from "../params.ts";
 import { randomHandle } from "../state.ts";
+import { API_MAJOR, API_MINOR, API_NAME } from "../../trex/protocol.ts";
 import { common, stl, type MethodTable } from "./method.ts";
 
-/** The STL API version this server speaks (api_sync_v2). */
-export const API_MAJOR = 5;
-export const API_MINOR = 1;
 /** The TRex release the emulator answers as (get_version). */
 const SERVER_VERSION = "v3.08";
 
@@ -26,12 +24,12 @@ export const sessionMethods: MethodTable = {
     const name = parseString(p, "name");
     const major = parseNumber(p, "major", "int");
     const minor = parseNumber(p, "minor", "int");
-    if (name !== "STL") {
+    if (name !== API_NAME) {
       throw executeErr(
-        `RPC configuration mismatch - server RPC configuration: 'STL', client RPC configuration: '${name}'`,
+        `RPC configuration mismatch - server RPC configuration: '${API_NAME}', client RPC configuration: '${name}'`,
       );
     }
-    const detail = `\n(API type 'STL':  - server: '${API_MAJOR}.${API_MINOR}', client: '${major}.${minor}')`;
+    const detail = `\n(API type '${API_NAME}':  - server: '${API_MAJOR}.${API_MINOR}', client: '${major}.${minor}')`;
     if (major < API_MAJOR) {
       throw executeErr(`RPC version mismatch: a newer client version is required${detail}`);
     }
