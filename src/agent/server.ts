@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_FRAME_SIZES, frameSizeProblem } from "../rate/line-rate.ts";
 import type { RunParameters, RunResult } from "../report/result.ts";
-import { ProfileError } from "../profile/index.ts";
+import { ProfileError, ProfileInterruptedError } from "../profile/index.ts";
 import { runBenchmark, RunSetupError } from "../runner/runner.ts";
 import type { RunEvent, RunOptions } from "../runner/types.ts";
 import { DEFAULT_SEARCH, defaultLossThresholdsPct, getSearchAlgorithm } from "../search/index.ts";
@@ -406,9 +406,12 @@ export class Agent {
         outcome.result,
       );
     } catch (err) {
-      // Same statuses as a local run: 2 for a bad profile or port setup, 3 for the server.
+      // Same statuses as a local run: 2 for a bad profile or port setup, 3 for the server,
+      // 130 for a run cancelled while its profile was loading.
       const setup = err instanceof RunSetupError || err instanceof ProfileError;
-      this.settle(run, "failed", setup ? 2 : 3, undefined, (err as Error).message);
+      if (err instanceof ProfileInterruptedError)
+        this.settle(run, "interrupted", 130, undefined, err.message);
+      else this.settle(run, "failed", setup ? 2 : 3, undefined, (err as Error).message);
     } finally {
       this.running = undefined;
       void this.pump();
