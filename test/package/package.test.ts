@@ -3,7 +3,16 @@
  * name. The full install (tarball into a prefix, run from outside) is scripts/install-test.sh.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -153,6 +162,40 @@ describe("the command, from a directory outside the repository", () => {
       /^autotrex: no such profile file or shipped profile "tcp_1pkt_rnd" \(closest: tcp_1pkt_rand,/,
     );
     expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("bin/autotrex.js", () => {
+  it("runs dist/ when built after the last source edit, the sources through tsx otherwise", () => {
+    // A stand-in checkout: each entry point says which one ran.
+    const fake = mkdtempSync(join(dir, "checkout-"));
+    mkdirSync(join(fake, "bin"));
+    mkdirSync(join(fake, "dist/cli"), { recursive: true });
+    mkdirSync(join(fake, "src/cli"), { recursive: true });
+    copyFileSync(join(root, "bin/autotrex.js"), join(fake, "bin/autotrex.js"));
+    writeFileSync(join(fake, "package.json"), '{ "type": "module" }\n');
+    symlinkSync(join(root, "node_modules"), join(fake, "node_modules"));
+    const entry = (which: string, ts: boolean) =>
+      `export async function main()${ts ? ": Promise<number>" : ""} { console.log("${which}"); return 0; }\n`;
+    writeFileSync(join(fake, "dist/cli/main.js"), entry("dist", false));
+    writeFileSync(join(fake, "src/cli/main.ts"), entry("src", true));
+    const ran = (env: NodeJS.ProcessEnv = {}) =>
+      execFileSync(process.execPath, [join(fake, "bin/autotrex.js")], {
+        encoding: "utf8",
+        env: { ...process.env, AUTOTREX_FROM_SOURCE: "", ...env },
+      }).trim();
+    const at = (file: string, s: number) => utimesSync(join(fake, file), s, s);
+    expect(ran()).toBe("src"); // no build stamp: never built
+    writeFileSync(join(fake, "dist/.build-stamp"), "");
+    at("src/cli/main.ts", 1_000);
+    at("dist/.build-stamp", 2_000);
+    expect(ran()).toBe("dist");
+    expect(ran({ AUTOTREX_FROM_SOURCE: "1" })).toBe("src");
+    at("src/cli/main.ts", 3_000); // edited after the build
+    expect(ran()).toBe("src");
+    // An installed package has no src/: always dist/.
+    rmSync(join(fake, "src"), { recursive: true });
+    expect(ran()).toBe("dist");
   });
 });
 
