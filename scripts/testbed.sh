@@ -26,7 +26,8 @@ Layout (traffic never leaves the machine):
 Environment:
   ATX_STATE_DIR   state directory (default /run/autotrex-testbed): trex_cfg.yaml,
                   trex.pid, trex.log
-  ATX_TREX_CFG    trex_cfg.yaml path (default $ATX_STATE_DIR/trex_cfg.yaml); --cfg wins
+  ATX_TREX_CFG    trex_cfg.yaml path (default: where 'up' last wrote it, else
+                  $ATX_STATE_DIR/trex_cfg.yaml); --cfg wins
   ATX_TREX_PORT   RPC port to wait for (default 4501)
   ATX_TREX_START_TIMEOUT_S   seconds to wait for TRex to answer (default 60)
 EOF
@@ -48,7 +49,14 @@ TREX_FLAGS=(-i --no-scapy-server --no-key --no-termio --iom 0)
 STOP_TIMEOUT_S=10
 
 STATE_DIR=${ATX_STATE_DIR:-/run/autotrex-testbed}
-CFG=${ATX_TREX_CFG:-$STATE_DIR/trex_cfg.yaml}
+CFG_PATH_FILE=$STATE_DIR/cfg-path # where 'up' last wrote the config, for the later commands
+if [[ -n ${ATX_TREX_CFG:-} ]]; then
+  CFG=$ATX_TREX_CFG
+elif [[ -s $CFG_PATH_FILE ]]; then
+  CFG=$(cat "$CFG_PATH_FILE")
+else
+  CFG=$STATE_DIR/trex_cfg.yaml
+fi
 PID_FILE=$STATE_DIR/trex.pid
 LOG_FILE=$STATE_DIR/trex.log
 TREX_PORT=${ATX_TREX_PORT:-4501}
@@ -129,6 +137,8 @@ write_config() {
 EOF
   printf '%s' "$low_end" >>"$tmp"
   mv "$tmp" "$CFG"
+  mkdir -p "$STATE_DIR"
+  echo "$CFG" >"$CFG_PATH_FILE"
   echo "testbed: wrote $CFG"
 }
 
@@ -211,7 +221,7 @@ destroy_testbed() {
     if link_exists "${GEN_IFS[$i]}"; then ip link del dev "${GEN_IFS[$i]}"; fi
   done
   if ns_exists; then ip netns del "$NETNS"; fi
-  rm -f "$STATE_DIR/trex_cfg.yaml"
+  rm -f "$STATE_DIR/trex_cfg.yaml" "$CFG_PATH_FILE"
   echo "testbed: down"
 }
 
@@ -259,7 +269,7 @@ parse_opts() {
       *) die "unknown option '$1' (see --help)" ;;
     esac
   done
-  [[ $CFG == /* ]] || CFG=$PWD/$CFG
+  CFG=$(realpath -m "$CFG")
 }
 
 main() {
