@@ -5,6 +5,13 @@
 // not loaded here: they run in a worker thread that registers its own hooks (src/profile/).
 import { existsSync, readdirSync, statSync } from "node:fs";
 
+// Ctrl-C/SIGTERM during start-up exit with the documented 130; src/cli/main.ts removes this
+// handler once the command has loaded and set up its own.
+const earlySignal = () => process.exit(130);
+globalThis[Symbol.for("autotrex.earlySignal")] = earlySignal;
+process.on("SIGINT", earlySignal);
+process.on("SIGTERM", earlySignal);
+
 const root = new URL("../", import.meta.url);
 const stamp = new URL("dist/.build-stamp", root);
 const sources = new URL("src/", root);

@@ -68,7 +68,31 @@ function requestedCommand(argv: string[]): string | undefined {
   return name !== undefined && Object.hasOwn(COMMANDS, name) ? name : undefined;
 }
 
+/** Where bin/autotrex.js leaves its start-up signal handler. */
+const EARLY_SIGNAL = Symbol.for("autotrex.earlySignal");
+
+/**
+ * Until the command's module is loaded, Ctrl-C/SIGTERM end the process with the documented 130
+ * (bin/autotrex.js installs the same handler before anything loads); then the command sets up
+ * its own handling (a run stops its traffic and releases its ports first).
+ */
+function holdSignals(hold: boolean): void {
+  const registry = globalThis as { [EARLY_SIGNAL]?: () => void };
+  if (hold && !registry[EARLY_SIGNAL]) {
+    registry[EARLY_SIGNAL] = () => process.exit(ExitCode.interrupted);
+    process.on("SIGINT", registry[EARLY_SIGNAL]);
+    process.on("SIGTERM", registry[EARLY_SIGNAL]);
+  }
+  const handler = registry[EARLY_SIGNAL];
+  if (!hold && handler) {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+    delete registry[EARLY_SIGNAL];
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  holdSignals(true);
   let exitCode: number = ExitCode.ok;
   const program = new Command()
     .name("autotrex")
@@ -87,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = code;
     });
   }
+  holdSignals(false);
   try {
     await program.parseAsync(argv);
     return exitCode;
