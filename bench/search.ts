@@ -318,7 +318,7 @@ async function main(): Promise<void> {
       `11 frame sizes (${DEFAULT_FRAME_SIZES.join(", ")} B), final trial duration ${FINAL_DURATION_S} s, ` +
       `\`default\` once, \`noisy\` with seeds 1–20; goals loss 0.0001 (NDR) and 0.005 (PDR), exceed ratio 0.5, relative width 0.005. ` +
       (csit
-        ? "CSIT MLRsearch: FD.io CSIT's `resources/libraries/python/MLRsearch`, unmodified, run by Python 3 in the same bench run " +
+        ? `CSIT MLRsearch: FD.io CSIT's \`resources/libraries/python/MLRsearch\`${process.env.CSIT_COMMIT ? ` (commit ${process.env.CSIT_COMMIT})` : ""}, unmodified, run by Python 3 in the same bench run ` +
           "(bench/csit/mlrsearch_driver.py); every trial it asks for is answered over a pipe by the emulator's own TS DUT model " +
           "with the same seed, so both searches meet exactly the same DUT. Its settings: initial trial 1 s, final 30 s, duration " +
           "sum 60 s, expansion 2, two preceding targets, minimum load 9 001 pps, maximum the line rate, no warm-up trial; its " +
@@ -358,6 +358,32 @@ async function main(): Promise<void> {
 }
 
 /** How mlr spends its trial-seconds (kept beside the figures it explains). */
-const EXPLANATION: string[] = ["TODO"];
+const EXPLANATION: string[] = [
+  "Where mlr's trial-seconds go, and why it beats CSIT's on cost while keeping the accuracy lead:",
+  "",
+  "- A shorter trial that lost counts as a bad trial of full length (buffers make short trials optimistic), so " +
+    "mlr settles upper bounds with short trials: a load nobody measured gets 1 s, one that passed only shorter " +
+    "trials the next longer duration (5.5 s) before 30 s. On `default` a DUT-limited size takes two 30 s trials " +
+    "(one full-length pass per goal, never the same load twice) and about 45 s of shorter ones; a line-limited " +
+    "size takes 1 s + 30 s. CSIT counts short losses by their own length, so its upper bounds at the final " +
+    "target need full-length trials.",
+  "- `noisy` (capacity drawn once per trial, σ = 1 % of C(S), line-limited sizes included) defeats per-load " +
+    "classification: near C(S) one trial is a coin toss, which is where CSIT's 2 % errors come from. mlr " +
+    "watches for noise from the last coarse target on (equal trials that forwarded at different rates, a pass " +
+    "at or above a loss no longer than it, overloaded trials that agree neither on the rate nor on the share " +
+    "they forwarded) and takes a steady verdict only after four equal losing trials agreed. On a noisy DUT each " +
+    "1.5 s trial at overload measures one draw of the capacity (rx/d; the buffer's share B/(C·d) is 0.06–0.13 % " +
+    "at 1.5 s); at least 20 of them, more until the standard error is 0.42 goal widths; the estimate is their " +
+    "Hodges-Lehmann centre (the median for symmetric noise, with 95 % of the mean's efficiency where the sample " +
+    "median has 64 %), or the Kaplan-Meier exceed-ratio quantile of all samples when one of them passed (near " +
+    "line rate). A 30 s trial must then meet the goal at that load or above; at the median it passes only half " +
+    "the time, so these confirmations are about two thirds of mlr's noisy trial-seconds (about 3 per DUT-limited " +
+    "size, 2 per line-limited one).",
+  "- What limits accuracy on `noisy` is the number of draws: 20–30 samples give a standard error of about " +
+    "0.2 % per search, so the worst of 220 searches lands near 0.5 %. Halving that needs four times the " +
+    "samples; a tighter standard error (0.0019) moved the worst of seeds 1–20 both ways (0.44 % NDR, 0.58 % " +
+    "PDR) at about the same cost: at this cost the worst error over 20 seeds is a draw around 0.5 %, and the " +
+    "out-of-sample line above shows the tail.",
+];
 
 await main();
