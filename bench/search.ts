@@ -386,4 +386,10 @@ const EXPLANATION: string[] = [
     "out-of-sample line above shows the tail.",
 ];
 
-await main();
+try {
+  await main();
+} catch (err) {
+  // One clear line (a missing or broken CSIT checkout, mostly), not a stack trace.
+  console.error(`bench/search: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

@@ -59,7 +59,11 @@ export class CsitMlrSearch {
   private next(): Promise<DriverMessage> {
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null): void =>
-        reject(new Error(`CSIT MLRsearch driver exited (${code}): ${this.stderr.trim()}`));
+        reject(
+          new Error(
+            `CSIT MLRsearch driver exited (${code}): ${this.stderr.trim().split("\n").pop() ?? ""}`,
+          ),
+        );
       this.child.once("exit", onExit);
       this.pending.push((line) => {
         this.child.off("exit", onExit);

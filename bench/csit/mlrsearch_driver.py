@@ -18,7 +18,13 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(os.environ["CSIT_MLRSEARCH"])))
+CSIT_DIR = os.path.abspath(os.environ["CSIT_MLRSEARCH"])
+if not os.path.isfile(os.path.join(CSIT_DIR, "multiple_loss_ratio_search.py")):
+    sys.exit(
+        f"CSIT_MLRSEARCH={CSIT_DIR} is not a CSIT checkout's "
+        "resources/libraries/python/MLRsearch (no multiple_loss_ratio_search.py there)"
+    )
+sys.path.insert(0, os.path.dirname(CSIT_DIR))
 
 from MLRsearch import (  # noqa: E402  (the path above must come first)
     AbstractMeasurer,
