@@ -73,8 +73,12 @@ export async function simulate(path: string, opts: SimulateOptions): Promise<num
       direction: "forward",
     });
   } catch (err) {
-    if (err instanceof FrameTooSmallError)
-      throw new CliError(`${name}: ${err.message} (N/A at this size)`, ExitCode.usage);
+    if (err instanceof FrameTooSmallError) {
+      // The smallest size that fits: this one plus what the headers lack.
+      const fits = opts.size + err.headerBytes - err.availableBytes;
+      const hint = fits <= MAX_FRAME_SIZE ? `; --size ${fits} fits` : "";
+      throw new CliError(`${name}: ${err.message} (N/A at this size${hint})`, ExitCode.usage);
+    }
     if (err instanceof ProfileError) throw new CliError(err.message, ExitCode.usage);
     throw err;
   }

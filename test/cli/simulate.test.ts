@@ -212,6 +212,8 @@ describe("autotrex simulate", () => {
       [["profiles/tcp_1pkt.ts", "--size", "abc"], /--size abc/],
       [["profiles/srv6_1pkt_ip6.ts", "--size", "128"], /frame size 128 B is too small.*N\/A/],
       [["profiles/tcp_1pkt.ts", "--encap-overhead", "20"], /frame size 64 B is too small/],
+      [["srv6_1pkt"], /frame size 64 B is too small.*\(N\/A at this size; --size 122 fits\)/],
+      [["srv6_1pkt", "--encap-overhead", "8", "--size", "122"], /; --size 130 fits\)/],
     ];
     for (const [args, re] of cases) {
       const { code, err, out } = await cli(...args);
