@@ -3,11 +3,11 @@
  * directory's files and a second TRex client that looks at the server from outside the run.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { RunResult } from "../../src/report/result.ts";
+import type { RunResult, ThresholdOutcome } from "../../src/report/result.ts";
 import { TrexClient, type PortInfo } from "../../src/trex/index.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -16,11 +16,15 @@ const TESTBED = join(ROOT, "scripts/testbed.sh");
 
 /** An unpacked TRex directory; the suite runs only when it is set. */
 export const TREX_HOME = process.env.TREX_HOME ?? "";
-/** The config scripts/testbed.sh up writes (its default path unless TREX_CFG names another). */
-export const TREX_CFG = resolve(
-  process.env.TREX_CFG ??
-    join(process.env.ATX_STATE_DIR ?? "/run/autotrex-testbed", "trex_cfg.yaml"),
-);
+const STATE_DIR = process.env.ATX_STATE_DIR ?? "/run/autotrex-testbed";
+/** The config `scripts/testbed.sh up` last wrote (it records where), unless TREX_CFG names one. */
+function testbedConfig(): string {
+  if (process.env.TREX_CFG) return resolve(process.env.TREX_CFG);
+  const recorded = join(STATE_DIR, "cfg-path");
+  if (existsSync(recorded)) return readFileSync(recorded, "utf8").trim();
+  return join(STATE_DIR, "trex_cfg.yaml");
+}
+export const TREX_CFG = testbedConfig();
 export const SERVER = "127.0.0.1:4501";
 const SERVER_PORT = 4501;
 
@@ -78,6 +82,21 @@ export function tempDir(prefix: string): string {
 
 export function readResult(dir: string): RunResult {
   return JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
+}
+
+/**
+ * The loss limit of a result, percent, from either result.json schema: version 1 keeps it in
+ * the result (`lossThresholdPct`), version 2 names one of `parameters.thresholds`.
+ */
+export function lossLimitPct(run: RunResult, r: ThresholdOutcome): number {
+  const own = r as unknown as { lossThresholdPct?: number; threshold?: string };
+  if (typeof own.lossThresholdPct === "number") return own.lossThresholdPct;
+  const params = run.parameters as unknown as {
+    thresholds?: Array<{ name: string; lossPct: number }>;
+  };
+  const named = params.thresholds?.find((t) => t.name === own.threshold);
+  if (!named) throw new Error(`result names threshold '${own.threshold}', not in parameters`);
+  return named.lossPct;
 }
 
 /** One CSV line (RFC 4180 quoting) as its fields. */
