@@ -1,6 +1,8 @@
 /**
- * Layer definitions with Scapy 2.5's field layout, defaults, bindings and auto fields:
- * the same arguments build the same bytes as Scapy.
+ * Layer definitions with Scapy 2.5's field layout, defaults and auto fields: the same
+ * arguments build the same bytes as Scapy. A new layer is its definition here (its builder
+ * in builders.ts takes its fields from it), its rows in the binding table (bindings.ts, which
+ * layer it follows and with what values) and any protocol number in numbers.ts.
  */
 import { onesComplementSum } from "./checksum.ts";
 import {
@@ -13,7 +15,7 @@ import {
   type FieldGetter,
   type FieldValue,
 } from "./fields.ts";
-import { ETHER_TYPE, IP_PROTO, namesOf } from "./numbers.ts";
+import { ARP_OP, ETHER_TYPE, ICMP_TYPE, IP_PROTO, namesOf } from "./numbers.ts";
 
 /**
  * MACs used when a layer leaves them unset. Scapy would resolve them through its routing
@@ -239,7 +241,7 @@ export const ARPDef = defineLayer({
     uint("ptype", 16, 0x0800, { hex: true }),
     uint("hwlen", 8, 6),
     uint("plen", 8, 4),
-    uint("op", 16, 1, { names: { 1: "who-has", 2: "is-at" } }),
+    uint("op", 16, ARP_OP["who-has"], { names: namesOf(ARP_OP) }),
     addr("hwsrc", "mac", DEFAULT_SRC_MAC),
     // Scapy picks psrc from its routing table; a fixed 0.0.0.0 keeps builds reproducible.
     addr("psrc", "ipv4", "0.0.0.0"),
@@ -248,8 +250,8 @@ export const ARPDef = defineLayer({
   ],
   summary: (f) => {
     const op = f.num("op");
-    if (op === 1) return `ARP who-has ${f.text("pdst")} says ${f.text("psrc")}`;
-    if (op === 2) return `ARP ${f.text("psrc")} is-at ${f.text("hwsrc")}`;
+    if (op === ARP_OP["who-has"]) return `ARP who-has ${f.text("pdst")} says ${f.text("psrc")}`;
+    if (op === ARP_OP["is-at"]) return `ARP ${f.text("psrc")} is-at ${f.text("hwsrc")}`;
     return `ARP op ${op} ${f.text("psrc")} > ${f.text("pdst")}`;
   },
 });
@@ -389,20 +391,12 @@ export const UDPDef = defineLayer({
   summary: (f) => `UDP ${f.num("sport")} > ${f.num("dport")}`,
 });
 
-const icmpTypes: Record<number, string> = {
-  0: "echo-reply",
-  3: "dest-unreach",
-  5: "redirect",
-  8: "echo-request",
-  11: "time-exceeded",
-};
-
 /** ICMP with the 4 bytes after the checksum as id/seq (all of them for echo, zero by default otherwise). */
 export const ICMPDef = defineLayer({
   name: "ICMP",
   aliases: [],
   fields: [
-    uint("type", 8, 8, { names: icmpTypes }),
+    uint("type", 8, ICMP_TYPE["echo-request"], { names: namesOf(ICMP_TYPE) }),
     uint("code", 8, 0),
     uint("chksum", 16, null, { hex: true }),
     uint("id", 16, 0, { hex: true }),

@@ -48,6 +48,18 @@ export const VXLAN_NEXT_PROTOCOL = { IPv4: 1, IPv6: 2, Ether: 3 } as const;
 /** MPLS reserved labels (RFC 3032) that say which IP follows. */
 export const MPLS_LABEL = { ipv4ExplicitNull: 0, ipv6ExplicitNull: 2 } as const;
 
+/** ICMP message types (the ones named in listings). */
+export const ICMP_TYPE = {
+  "echo-reply": 0,
+  "dest-unreach": 3,
+  redirect: 5,
+  "echo-request": 8,
+  "time-exceeded": 11,
+} as const;
+
+/** ARP operations. */
+export const ARP_OP = { "who-has": 1, "is-at": 2 } as const;
+
 /** A number → name map of one of these tables, for a field's `names`. */
 export function namesOf(table: Readonly<Record<string, number>>): Readonly<Record<number, string>> {
   const names: Record<number, string> = {};
