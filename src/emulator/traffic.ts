@@ -42,6 +42,7 @@ export function startTrial(
     startS: box.clock.nowS(),
   });
   profile.trial = trial;
+  box.clock.trafficStarted();
   scheduleEnd(box, trial);
   return trial.factor;
 }
@@ -125,7 +126,14 @@ export function commitTrial(
     bump(pg.rb, peer.id, rx[i] * size);
     if (fs.ruleType === "latency") addLatency(pg, outcome.latencyUs, tx[i], rx[i]);
   });
-  if (!keepRunning) profile.trial = null;
+  if (keepRunning) return;
+  profile.trial = null;
+  // The model time at which this segment stopped transmitting (its end, or now if stopped).
+  const endS = trial.startS + trial.pausedS + t;
+  box.clock.trialEnded(
+    endS,
+    box.ports.some((p) => box.isTransmitting(p)),
+  );
 }
 
 /** Folds a segment's latency into a pg id's figures (weighted by the packets received). */

@@ -1,6 +1,7 @@
 /**
- * The model clock: `ts` of start_traffic and ping measure the modelled transmit time, at time
- * scale 0 exactly, at time scale > 0 as real time / scale; counters follow the same clock.
+ * The model clock: `ts` of start_traffic and ping measure the modelled transmit time exactly at
+ * any time scale (the clock runs at real time / scale while traffic runs and stands still at the
+ * last trial's end otherwise); counters follow the same clock.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.ts";
@@ -99,9 +100,24 @@ describe("model clock at time scale > 0", () => {
     }
     expect(end.opackets).toBe(10 * ratePps);
     expect(end.txPps).toBe(0);
-    const elapsedS = end.ts - startTs;
-    expect(elapsedS).toBeGreaterThanOrEqual(10);
-    // Polled every 5 ms real = 0.25 model seconds; allow for a loaded machine.
-    expect(elapsedS).toBeLessThan(13);
+    // However late the poll saw the port idle, the clock stands at the trial's end.
+    expect(end.ts - startTs).toBeCloseTo(10, 9);
+    await new Promise((r) => setTimeout(r, 30)); // 1.5 model s if the clock ran
+    expect((await look(s, 0)).ts).toBe(end.ts);
+  });
+
+  it("runs while any port transmits and stops at the last end", async () => {
+    const s = await setUp(0.02, [0, 1]);
+    const a = (await start(s, 0, 1000, 2)).result as { ts: number }; // 40 ms
+    await new Promise((r) => setTimeout(r, 10));
+    const b = (await start(s, 1, 1000, 4)).result as { ts: number }; // 80 ms
+    expect(b.ts - a.ts).toBeGreaterThan(0.4);
+    let end = await look(s, 1);
+    while (end.state === "TX") {
+      await new Promise((r) => setTimeout(r, 5));
+      end = await look(s, 1);
+    }
+    expect(end.ts - b.ts).toBeCloseTo(4, 9);
+    expect((await look(s, 0)).opackets).toBe(2000);
   });
 });
