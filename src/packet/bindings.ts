@@ -85,7 +85,7 @@ bind([GREDef], EtherDef, { proto: ETHER_TYPE.Ether });
 
 // IP protocol numbers, in IPv4.proto and in IPv6.nh / SRH.nh (extension headers' aliastypes =
 // [IPv6]). Scapy builds ICMP only after IPv4 and ICMPv6 and SRH only after IPv6 (elsewhere
-// the number stays unset); the dissector reads each after any IP header.
+// the number keeps its default); the dissector reads each after any IP header.
 const IP4 = [IPv4Def];
 const IP6 = [IPv6Def, SRHDef];
 const ipUppers: readonly {
