@@ -4,6 +4,7 @@
  * last trial's end otherwise); counters follow the same clock.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { ModelClock } from "../../src/emulator/clock.ts";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.ts";
 import { openSession, stream, type RpcReply, type Session } from "./helpers.ts";
 
@@ -51,6 +52,49 @@ async function look(s: Session, port: number) {
     ts: (ping.result as { ts: number }).ts,
   };
 }
+
+describe("ModelClock with a fake real clock", () => {
+  it("runs at real / scale only while traffic is under way and stops at the latest end", () => {
+    let realMs = 5000;
+    const clock = new ModelClock(0.5, () => realMs);
+    const t0 = clock.nowS();
+    realMs += 1000;
+    expect(clock.nowS()).toBe(t0); // idle: stands still
+    clock.trafficStarted();
+    realMs += 1000; // 2 model s
+    expect(clock.nowS()).toBeCloseTo(t0 + 2, 9);
+    expect(clock.realMsAt(t0 + 3)).toBeCloseTo(realMs + 500, 9);
+    clock.trialEnded(t0 + 1.5, true); // another trial still runs
+    realMs += 1000;
+    expect(clock.nowS()).toBeCloseTo(t0 + 4, 9);
+    clock.trialEnded(t0 + 3.5, false);
+    expect(clock.nowS()).toBeCloseTo(t0 + 3.5, 9);
+    realMs += 60_000;
+    expect(clock.nowS()).toBeCloseTo(t0 + 3.5, 9);
+  });
+
+  it("holds one instant for a message, and at time scale 0 moves only by reach()", () => {
+    let realMs = 0;
+    const live = new ModelClock(1, () => realMs);
+    live.trafficStarted();
+    const held = live.atOneInstant(() => {
+      const first = live.nowS();
+      realMs += 250;
+      return [first, live.nowS()];
+    });
+    expect(held[1]).toBe(held[0]);
+    expect(live.nowS()).toBeCloseTo(held[0] + 0.25, 9);
+    const still = new ModelClock(0, () => realMs);
+    const t0 = still.nowS();
+    still.trafficStarted();
+    realMs += 10_000;
+    expect(still.nowS()).toBe(t0);
+    still.trialEnded(t0 + 24.8, true);
+    expect(still.nowS()).toBe(t0 + 24.8);
+    still.reach(t0 + 1);
+    expect(still.nowS()).toBe(t0 + 24.8);
+  });
+});
 
 describe("model clock at time scale 0", () => {
   it("moves by exactly the transmit time of a trial, and only by it", async () => {
