@@ -19,8 +19,10 @@ step() { echo "install-test: $*"; }
 # repository's node_modules.
 npm_quiet=(--no-audit --no-fund --loglevel=error --prefer-offline)
 
-step "pack (builds dist/)"
-tarball="$(cd "$repo" && npm pack --pack-destination "$work" "${npm_quiet[@]}" | tail -n 1)"
+step "build, then pack"
+(cd "$repo" && npm run --silent build) || fail "npm run build (errors above)"
+# prepack would build again: the build above is the one packed.
+tarball="$(cd "$repo" && npm pack --ignore-scripts --pack-destination "$work" "${npm_quiet[@]}" | tail -n 1)"
 tarball="$work/$tarball"
 [[ -f "$tarball" ]] || fail "npm pack wrote no tarball"
 if tar tzf "$tarball" | grep -E '^package/(test|bench|src|scripts|results)/|fixtures' >/dev/null; then
