@@ -151,6 +151,8 @@ interface GoalState {
   targetIndex: number;
   /** Consecutive outward steps that did not find the missing bound. */
   expansions: number;
+  /** Trials of the final duration that met this goal, in trial order. */
+  longPasses: TrialRecord[];
 }
 
 interface Candidate {
@@ -298,7 +300,12 @@ class MlrRun {
       this.maxNoiseSamples,
       options.minNoiseSamples ?? MLR_DEFAULTS.minNoiseSamples,
     );
-    this.goals = lossRatios.map((lossRatio) => ({ lossRatio, targetIndex: 0, expansions: 0 }));
+    this.goals = lossRatios.map((lossRatio) => ({
+      lossRatio,
+      targetIndex: 0,
+      expansions: 0,
+      longPasses: [],
+    }));
   }
 
   async run(): Promise<SearchResult> {
@@ -332,6 +339,11 @@ class MlrRun {
     this.db.add(c.k, record);
     this.noise.add(record);
     if (c.overload) this.overloadTrials.add(record.index);
+    this.goals.forEach((other, g) => {
+      if (record.passed[g] && lastsAtLeast(record, this.spec.finalDurationS)) {
+        other.longPasses.push(record);
+      }
+    });
     if (c.confirms && !record.passed[c.goal]) {
       goal.failedConfirmation = Math.min(goal.failedConfirmation ?? Infinity, c.k);
     }
@@ -464,9 +476,7 @@ class MlrRun {
     const k = Math.min(ceiling, this.grid.atOrBelow(estimate));
     // Below the lowest load the search tries: the classic bounds answer (N/A).
     if (k < 0) return undefined;
-    const deciding = this.log.records.find(
-      (r) => r.valid && r.passed[g] && lastsAtLeast(r, finalS) && this.grid.nearest(r.ratePps) >= k,
-    );
+    const deciding = goal.longPasses.find((r) => this.grid.nearest(r.ratePps) >= k);
     if (deciding) {
       goal.settled = { k, deciding, sampleIndices: samples.map((s) => s.index) };
       return undefined;
