@@ -20,10 +20,13 @@ import { runBenchmark, RunSetupError } from "../runner/runner.ts";
 import { DEFAULT_SERVER, TrexStartError } from "../runner/server.ts";
 import type { RunOptions } from "../runner/types.ts";
 import {
-  defaultLossThresholdsPct,
+  defaultThresholds,
   DEFAULT_SEARCH,
   getSearchAlgorithm,
+  parseLossThresholds,
   searchAlgorithms,
+  ThresholdError,
+  type Threshold,
 } from "../search/index.ts";
 import { TrexError } from "../trex/index.ts";
 import { parseTolerance, runCompare } from "./compare.ts";
@@ -118,17 +121,14 @@ export function parseSizes(list: string): number[] {
   return sizes;
 }
 
-export function parseThresholds(list: string): number[] {
-  return list
-    .split(",")
-    .map((part) =>
-      parseNumber(
-        "--loss-threshold",
-        part.trim(),
-        (n) => n >= 0 && n < 100,
-        "loss percentages from 0 to below 100",
-      ),
-    );
+/** `--loss-threshold 0.01,0.5` or `NDR=0.01,PDR=0.5`: the rules are src/search/thresholds.ts's. */
+export function parseThresholds(list: string): Threshold[] {
+  try {
+    return parseLossThresholds(list);
+  } catch (err) {
+    if (err instanceof ThresholdError) throw new CliError(err.message);
+    throw err;
+  }
 }
 
 function defaultOutDir(profilePath: string, now = new Date()): string {
@@ -165,9 +165,9 @@ function parametersFromFlags(profile: string, flags: RunFlags): RunParameters {
       (n) => n > 0,
       "a trial duration in seconds",
     ),
-    lossThresholdsPct: flags.lossThreshold
+    thresholds: flags.lossThreshold
       ? parseThresholds(flags.lossThreshold)
-      : defaultLossThresholdsPct(flags.search),
+      : defaultThresholds(flags.search),
     encapOverhead: parseNumber(
       "--encap-overhead",
       flags.encapOverhead,
@@ -226,7 +226,7 @@ function exitCodeForError(err: unknown): never {
  * it measured; then the process exits 130 whatever it was waiting for (a server that does
  * not answer, a slow disk).
  */
-const INTERRUPT_GRACE_MS = 900;
+const INTERRUPT_GRACE_MS = 750;
 
 /** The output directory can take the run's files: checked before any server is opened. */
 function checkOutDir(outDir: string): string | undefined {
@@ -301,12 +301,17 @@ function watchInterrupts(
 }
 
 /** Progress goes to stderr when stdout carries --json. */
-function progressFor(flags: RunFlags, durationS: number): ReturnType<typeof createProgress> {
+function progressFor(
+  flags: RunFlags,
+  durationS: number,
+  thresholds: readonly Threshold[],
+): ReturnType<typeof createProgress> {
   return createProgress({
     stream: flags.json ? process.stderr : process.stdout,
     quiet: flags.quiet === true,
     // bisection's 8 full trials: a fair first guess before any size has finished
     expectedTrialSecondsPerSize: durationS * 8,
+    thresholds,
   });
 }
 
@@ -331,7 +336,8 @@ async function runRemote(profile: string | undefined, flags: RunFlags): Promise<
     profile: basename(profile),
     sizes: p.sizes,
     durationS: p.durationS,
-    lossThresholdsPct: p.lossThresholdsPct,
+    lossThresholdsPct: p.thresholds.map((t) => t.lossPct),
+    lossThresholdNames: p.thresholds.map((t) => t.name),
     search: p.search,
     encapOverhead: p.encapOverhead,
     txPort: p.txPort,
@@ -344,7 +350,7 @@ async function runRemote(profile: string | undefined, flags: RunFlags): Promise<
   const outDir = resolve(flags.out ?? defaultOutDir(profile));
   checkOutDir(outDir);
   const interrupts = watchInterrupts("cancelling the run on the agent");
-  const progress = progressFor(flags, p.durationS);
+  const progress = progressFor(flags, p.durationS, p.thresholds);
   try {
     const outcome = await runViaAgent(
       {
@@ -432,7 +438,7 @@ async function runCommand(profile: string | undefined, flags: RunFlags): Promise
     ms: INTERRUPT_GRACE_MS,
     beforeExit: () => discardIfNothingMeasured(outDir, createdDir),
   });
-  const progress = progressFor(flags, parameters.durationS);
+  const progress = progressFor(flags, parameters.durationS, parameters.thresholds);
   try {
     const outcome = await runBenchmark(
       opts,
@@ -489,8 +495,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
       "most trial-seconds to spend on one frame size (default: 20 x --duration for mlr)",
     )
     .option(
-      "--loss-threshold <pct[,pct…]>",
-      "loss thresholds in percent, primary first (default 0.01,0.5; bisection 0.01)",
+      "--loss-threshold <[name=]pct,…>",
+      "loss thresholds in percent, primary first: 0.01,0.5 (named NDR, PDR by their loss) or NDR=0.01,PDR=0.5 (default NDR=0.01,PDR=0.5; bisection NDR=0.01)",
     )
     .option("--encap-overhead <bytes>", "bytes the DUT adds; subtracted from the packets sent", "0")
     .option("--tx-port <n>", "port that transmits into the DUT", "0")
