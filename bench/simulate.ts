@@ -94,6 +94,34 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+interface SizeFigures {
+  packets: number;
+  cliPps: number[];
+  tsPps: number[];
+  scapyPps: number;
+}
+
+/** One frame size: the command RUNS times, the in-process loop RUNS times, Scapy once. */
+function measureSize(bin: string, stream: ResolvedStream, dir: string): SizeFigures {
+  const frameSize = stream.frameSize;
+  // Large frames: fewer packets, so the file stays a few hundred MB.
+  const packets = frameSize > 256 ? Math.ceil(PACKETS / 15) : PACKETS;
+  const cliFile = join(dir, "cli.pcap");
+  const cliPps = Array.from({ length: RUNS }, () => runCli(bin, frameSize, packets, cliFile));
+  runTs(stream, Math.min(packets, 200_000), join(dir, "warm.pcap")); // JIT warm-up
+  const tsPps = Array.from({ length: RUNS }, () => runTs(stream, packets, join(dir, "ts.pcap")));
+  rmSync(join(dir, "ts.pcap"));
+  const scapyPps = runScapy(SCAPY_PACKETS, frameSize, join(dir, "scapy.pcap"));
+  // The command's first SCAPY_PACKETS packets must be the ones Scapy built.
+  const a = parsePcap(readFileSync(cliFile)).records;
+  const b = parsePcap(readFileSync(join(dir, "scapy.pcap"))).records;
+  const same =
+    a.length === packets && b.every((r, i) => a[i] !== undefined && r.data.equals(a[i].data));
+  if (!same) throw new Error(`frame size ${frameSize}: autotrex and Scapy packets differ`);
+  rmSync(cliFile);
+  return { packets, cliPps, tsPps, scapyPps };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "autotrex-bench-simulate-"));
   const copy = installedCopy();
@@ -103,6 +131,7 @@ async function main(): Promise<void> {
   });
   const rows: string[] = [];
   const summary: string[] = [];
+  const mpps = (x: number) => (x / 1e6).toFixed(2);
   try {
     for (const frameSize of [64, 1518]) {
       const [stream] = resolveStreams(profile, {
@@ -111,29 +140,14 @@ async function main(): Promise<void> {
         portId: 0,
         direction: "forward",
       });
-      // Large frames: fewer packets, so the file stays a few hundred MB.
-      const packets = frameSize > 256 ? Math.ceil(PACKETS / 15) : PACKETS;
-      const cliFile = join(dir, "cli.pcap");
-      const cli = Array.from({ length: RUNS }, () => runCli(copy.bin, frameSize, packets, cliFile));
-      runTs(stream, Math.min(packets, 200_000), join(dir, "warm.pcap")); // JIT warm-up
-      const ts = Array.from({ length: RUNS }, () => runTs(stream, packets, join(dir, "ts.pcap")));
-      rmSync(join(dir, "ts.pcap"));
-      const scapy = runScapy(SCAPY_PACKETS, frameSize, join(dir, "scapy.pcap"));
-      // The command's first SCAPY_PACKETS packets must be the ones Scapy built.
-      const a = parsePcap(readFileSync(cliFile)).records;
-      const b = parsePcap(readFileSync(join(dir, "scapy.pcap"))).records;
-      const same =
-        a.length === packets && b.every((r, i) => a[i] !== undefined && r.data.equals(a[i].data));
-      if (!same) throw new Error(`frame size ${frameSize}: autotrex and Scapy packets differ`);
-      rmSync(cliFile);
-      const [cliPps, tsPps] = [median(cli), median(ts)];
-      const ratio = cliPps / scapy;
-      const mpps = (x: number) => (x / 1e6).toFixed(2);
+      const f = measureSize(copy.bin, stream, dir);
+      const [cliPps, tsPps] = [median(f.cliPps), median(f.tsPps)];
+      const ratio = cliPps / f.scapyPps;
       console.log(
-        `${frameSize} B: autotrex simulate ${mpps(cliPps)} Mpps end to end (runs ${cli.map(mpps).join(", ")}), in process ${mpps(tsPps)} Mpps, Scapy ${(scapy / 1e3).toFixed(1)} kpps, ${ratio.toFixed(0)}x, first ${SCAPY_PACKETS} packets identical`,
+        `${frameSize} B: autotrex simulate ${mpps(cliPps)} Mpps end to end (runs ${f.cliPps.map(mpps).join(", ")}), in process ${mpps(tsPps)} Mpps, Scapy ${(f.scapyPps / 1e3).toFixed(1)} kpps, ${ratio.toFixed(0)}x, first ${SCAPY_PACKETS} packets identical`,
       );
       rows.push(
-        `| ${frameSize} | ${packets.toLocaleString("en-US")} | ${mpps(cliPps)} M | ${mpps(tsPps)} M | ${(scapy / 1e3).toFixed(1)} k | ${ratio.toFixed(0)}× | yes |`,
+        `| ${frameSize} | ${f.packets.toLocaleString("en-US")} | ${mpps(cliPps)} M | ${mpps(tsPps)} M | ${(f.scapyPps / 1e3).toFixed(1)} k | ${ratio.toFixed(0)}× | yes |`,
       );
       if (frameSize === 64)
         summary.push(

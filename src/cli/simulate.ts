@@ -9,6 +9,7 @@ import {
   loadProfile,
   ProfileError,
   resolveStreams,
+  type LoadedProfile,
   type ResolvedStream,
 } from "../profile/index.ts";
 import { MAX_FRAME_SIZE, MIN_FRAME_SIZE } from "../rate/line-rate.ts";
@@ -51,8 +52,12 @@ function intOption(name: string, min: number, max: number) {
   };
 }
 
-export async function simulate(path: string, opts: SimulateOptions): Promise<number> {
-  let loaded;
+/** Loads the profile and resolves its streams for the one size simulated; errors exit 2. */
+async function profileStreams(
+  path: string,
+  opts: SimulateOptions,
+): Promise<{ loaded: LoadedProfile; streams: ResolvedStream[] }> {
+  let loaded: LoadedProfile;
   try {
     loaded = await loadProfile(profileArgument(path), {
       frameSizes: [opts.size],
@@ -63,26 +68,32 @@ export async function simulate(path: string, opts: SimulateOptions): Promise<num
     if (err instanceof ProfileError) throw new CliError(err.message, ExitCode.usage);
     throw err;
   }
-  const { name, description, profile } = loaded;
-  let streams: ResolvedStream[];
   try {
-    streams = resolveStreams(profile, {
+    const streams = resolveStreams(loaded.profile, {
       frameSize: opts.size,
       encapOverhead: opts.encapOverhead,
       portId: 0,
       direction: "forward",
     });
+    return { loaded, streams };
   } catch (err) {
     if (err instanceof FrameTooSmallError) {
       // The smallest size that fits: this one plus what the headers lack.
       const fits = opts.size + err.headerBytes - err.availableBytes;
       const hint = fits <= MAX_FRAME_SIZE ? `; --size ${fits} fits` : "";
-      throw new CliError(`${name}: ${err.message} (N/A at this size${hint})`, ExitCode.usage);
+      throw new CliError(
+        `${loaded.name}: ${err.message} (N/A at this size${hint})`,
+        ExitCode.usage,
+      );
     }
     if (err instanceof ProfileError) throw new CliError(err.message, ExitCode.usage);
     throw err;
   }
+}
 
+export async function simulate(path: string, opts: SimulateOptions): Promise<number> {
+  const { loaded, streams } = await profileStreams(path, opts);
+  const { name, description, profile } = loaded;
   const pcap = opts.pcap ? openPcap(opts.pcap) : undefined;
   const out: string[] = [];
   if (!opts.json) {
