@@ -42,7 +42,7 @@ export class LoadGrid {
     return this.top - Math.ceil(this.depth(ratePps) - 1e-9);
   }
 
-  /** The highest grid index whose load is strictly below `ratePps`, or at it. */
+  /** The highest grid index whose load is at most `ratePps`, without slack for float error. */
   below(ratePps: number): number {
     return this.top - Math.ceil(this.depth(ratePps));
   }

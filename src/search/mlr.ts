@@ -354,7 +354,7 @@ class MlrRun {
     goal.expansions = continued ? goal.expansions + 1 : 0;
   }
 
-  /** Each goal's next trial; the cheapest wins, then the highest load. */
+  /** Each goal's next trial; the cheapest wins, then the lowest load. */
   private nextCandidate(): Candidate | undefined {
     let best: Candidate | undefined;
     for (let g = 0; g < this.goals.length; g++) {
