@@ -5,7 +5,9 @@
 import type { PortCounters, StreamDefinition, TrexClient } from "../trex/index.ts";
 import { counterDelta } from "../trex/index.ts";
 import type { TrialOutcome } from "../search/types.ts";
+import { dissect } from "../packet/index.ts";
 import { FCS_BYTES, l1BitsPerFrame, MIN_FRAME_SIZE } from "../rate/line-rate.ts";
+import { LATENCY_SIGNATURE_BYTES } from "../trex/protocol.ts";
 
 /** Relative TX shortfall beyond which a trial is an underrun (the generator could not keep up). */
 export const TX_UNDERRUN_TOLERANCE = 0.001;
@@ -24,6 +26,11 @@ export interface TrafficDirection {
   txPort: number;
   rxPort: number;
   streams: StreamDefinition[];
+  /**
+   * The stream a latency probe copies: the first stream, or the profile's frame enough bytes
+   * longer to carry TRex's latency signature (see latencyProbeFits).
+   */
+  probe?: StreamDefinition;
 }
 
 export interface TrialPlan {
@@ -152,13 +159,14 @@ export function roomBesideProbe(
   streams: StreamDefinition[],
   speedBps: number,
   latencyPps: number,
+  probe: StreamDefinition = streams[0],
 ): number {
   const shareSum = streams.reduce((sum, s) => sum + s.rateShare, 0);
   const bitsPerPacket = streams.reduce(
     (sum, s) => sum + (s.rateShare / shareSum) * l1BitsPerFrame(wireFrameSize(s.packet)),
     0,
   );
-  const probeBps = latencyPps * l1BitsPerFrame(wireFrameSize(streams[0].packet));
+  const probeBps = latencyPps * l1BitsPerFrame(wireFrameSize(probe.packet));
   // A hair under the line: TRex compares its own float sums against the port speed.
   const roomBps = speedBps * (1 - 1e-6) - probeBps;
   if (roomBps <= 0) {
@@ -167,6 +175,22 @@ export function roomBesideProbe(
     );
   }
   return roomBps / bitsPerPacket;
+}
+
+/**
+ * Whether a packet can be a latency probe: TRex writes a signature into the payload after the
+ * last header and refuses a packet with less room (a 64 B TCP/IPv4 frame has 6 bytes).
+ */
+export function latencyProbeFits(packet: Uint8Array): boolean {
+  return payloadBytes(packet) >= LATENCY_SIGNATURE_BYTES;
+}
+
+/** Bytes after the last header the dissector knows: the padding a profile adds as payload. */
+function payloadBytes(packet: Uint8Array): number {
+  const layers = dissect(packet);
+  const last = layers.at(-1);
+  if (!last) return 0;
+  return last.name === "Raw" ? last.length : packet.length - (last.offset + last.length);
 }
 
 /** Packet-group id of the latency stream of direction i. */
@@ -188,13 +212,13 @@ export async function runLatencyTrial(
   const pgIds = plan.directions.map((_, i) => LATENCY_PG_ID_BASE + i);
   const ratePps = Math.min(
     load.ratePps,
-    ...plan.directions.map((d) => roomBesideProbe(d.streams, load.speedBps, latencyPps)),
+    ...plan.directions.map((d) => roomBesideProbe(d.streams, load.speedBps, latencyPps, d.probe)),
   );
   const directions = plan.directions.map((d, i) => {
     const shareSum = d.streams.reduce((sum, s) => sum + s.rateShare, 0);
     const scaled = d.streams.map((s) => ({ ...s, rateShare: (s.rateShare / shareSum) * ratePps }));
     const probe: StreamDefinition = {
-      ...d.streams[0],
+      ...(d.probe ?? d.streams[0]),
       name: `latency-${i}`,
       vm: undefined,
       mode: { type: "continuous" },

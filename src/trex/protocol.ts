@@ -36,3 +36,9 @@ export type StreamMode =
   | { type: "multi_burst"; packetsPerBurst: number; ibgUs: number; count: number };
 
 export const STREAM_MODE_TYPES = ["continuous", "single_burst", "multi_burst"] as const;
+
+/**
+ * Payload bytes a latency stream's packet must have after its last header: TRex writes its
+ * latency signature there ("Need at least 16 payload bytes for payload rules", -32000).
+ */
+export const LATENCY_SIGNATURE_BYTES = 16;

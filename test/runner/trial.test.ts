@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.ts";
 import type { DutPresetName } from "../../src/emulator/dut-model.ts";
 import { lineRatePps } from "../../src/rate/line-rate.ts";
+import { Ether, IP, IPv6, packet, TCP, UDP } from "../../src/packet/index.ts";
 import {
+  latencyProbeFits,
   offeredRatePps,
   overrunLimitS,
   roomBesideProbe,
@@ -101,5 +103,26 @@ describe("trial arithmetic", () => {
     expect(() => roomBesideProbe([stream()], 1e6, 10_000)).toThrow(
       /alone fills the 0.001 Gb\/s link/,
     );
+  });
+});
+
+describe("latency probes", () => {
+  const frame = (size: number, l4: "tcp" | "udp", v6 = false) =>
+    packet(
+      Ether(),
+      v6 ? IPv6({ src: "aa::1", dst: "bb::1" }) : IP({ src: "16.0.0.1", dst: "48.0.0.1" }),
+      l4 === "tcp" ? TCP({ dport: 12, sport: 1025 }) : UDP({ dport: 12, sport: 1025 }),
+    )
+      .padTo(size - 4)
+      .bytes();
+
+  it("fit only with TRex's 16 signature bytes after the last header", () => {
+    // 64 B TCP/IPv4: 14 + 20 + 20 header bytes leave 6; UDP leaves 18.
+    expect(latencyProbeFits(frame(64, "tcp"))).toBe(false);
+    expect(latencyProbeFits(frame(73, "tcp"))).toBe(false);
+    expect(latencyProbeFits(frame(74, "tcp"))).toBe(true);
+    expect(latencyProbeFits(frame(64, "udp"))).toBe(true);
+    expect(latencyProbeFits(frame(78, "udp", true))).toBe(false);
+    expect(latencyProbeFits(frame(82, "udp", true))).toBe(true);
   });
 });
