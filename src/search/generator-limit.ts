@@ -29,10 +29,15 @@ import type {
 export const GENERATOR_SHORTFALL_TOLERANCE = 0.02;
 /** How a trial record says the generator fell short. */
 const GENERATOR_LIMITED = "generator-limited";
-/** The cap sits this much under the achieved rate, so the next trial there is not short again. */
+/**
+ * The cap sits this much under the achieved rate, so the next trial there is not short again;
+ * the margin doubles with each cap (up to MAX_CAP_MARGIN), so a generator whose ceiling moves
+ * from trial to trial (a loaded machine) is under it after a few caps, not after many.
+ */
 const CAP_MARGIN = 0.01;
+const MAX_CAP_MARGIN = 0.16;
 /** Caps before the search gives up lowering the maximum load (the generator keeps slowing). */
-const MAX_CAPS = 6;
+const MAX_CAPS = 12;
 
 /** True when the generator offered less than asked, beyond the tolerance. */
 export function isGeneratorLimited(trial: Pick<TrialRecord, "ratePps" | "offeredPps">): boolean {
@@ -149,7 +154,8 @@ export async function searchWithinGenerator(
       };
     } catch (err) {
       if (!(err instanceof GeneratorShortfall)) throw err;
-      maxLoadPps = Math.min(maxLoadPps, err.offeredPps) * (1 - CAP_MARGIN);
+      const margin = Math.min(MAX_CAP_MARGIN, CAP_MARGIN * 2 ** caps);
+      maxLoadPps = Math.min(maxLoadPps, err.offeredPps) * (1 - margin);
     }
   }
 }

@@ -94,3 +94,25 @@ describe("searchWithinGenerator", () => {
     expect(at(1_000_000 * (1 - GENERATOR_SHORTFALL_TOLERANCE) - 1)).toBe(true);
   });
 });
+
+describe("searchWithinGenerator on a generator whose ceiling moves", () => {
+  it("follows a generator that keeps slowing, 5 % a trial, until it steadies", async () => {
+    // A machine getting busier: each trial the generator manages 5 % less, down to 70 %.
+    let n = 0;
+    const trial: TrialFn = async (ratePps, durationS) => {
+      const ceiling = 600_000 * Math.max(0.7, 0.95 ** n++);
+      return testbed(ceiling, 4_000_000)(ratePps, durationS);
+    };
+    const result = await searchWithinGenerator(
+      getSearchAlgorithm("mlr"),
+      { lineRatePps: LINE_RATE_PPS, lossThresholdsPct: [0.01, 0.5], finalDurationS: 30 },
+      trial,
+    );
+    expect(result.stopReason).toBeUndefined();
+    for (const r of result.results) {
+      expect(r.generatorLimited).toBe(true);
+      expect(r.ratePps!).toBeLessThanOrEqual(r.offeredPps!);
+      expect(r.ratePps!).toBeGreaterThan(600_000 * 0.7 * 0.9);
+    }
+  });
+});
