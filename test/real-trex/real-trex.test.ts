@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ThresholdOutcome } from "../../src/report/result.ts";
 import { Ether, IP, packet, TCP } from "../../src/index.ts";
+import { GENERATOR_SHORTFALL_TOLERANCE } from "../../src/search/generator-limit.ts";
 import {
   autotrex,
   lossLimitPct,
@@ -32,8 +33,6 @@ if (!TREX_HOME) {
   );
 }
 
-/** What the generator-limit wrapper tolerates (src/search/generator-limit.ts), with a hair for rounding. */
-const SHORTFALL_TOLERANCE = 0.02;
 const PROFILE = "profiles/tcp_1pkt.ts";
 const MINUTE_MS = 60_000;
 
@@ -76,7 +75,7 @@ function checkOneResult(
   const refusedByDut = trials.some(
     (t) =>
       Number(t.rate_pps) > r.ratePps &&
-      Number(t.offered_pps) >= Number(t.rate_pps) * (1 - SHORTFALL_TOLERANCE) &&
+      Number(t.offered_pps) >= Number(t.rate_pps) * (1 - GENERATOR_SHORTFALL_TOLERANCE) &&
       Number(t.loss_ratio) * 100 > limitPct,
   );
   if (!refusedByDut) expect(r.generatorLimited, `${at}: generator-limited`).toBe(true);
