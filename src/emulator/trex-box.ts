@@ -38,9 +38,7 @@ export class TrexBox {
     const def = METHODS.get(method);
     if (!def) throw new Error(`no method ${method}`);
     const { box } = this;
-    // Starting one port does not look at the others: at time scale 0 their trials stay
-    // under way, so ports started one after the other start at the same model time.
-    if (method === "start_traffic") this.advance(box.portIfValid(params)?.id);
+    if (def.ends === "own-port") this.advance(box.portIfValid(params)?.id);
     else this.advance();
     if (def.access !== "open" && parseString(params, "api_h") !== box.apiHandle) {
       throw executeErr(

@@ -16,6 +16,12 @@ export type Access = "open" | "api" | "owned";
 export interface MethodDef {
   component: "common" | "STL";
   access: Access;
+  /**
+   * Whose finished trials are ended before the method runs: every port's (the default), or
+   * only the port it names (start_traffic: at time scale 0 the other ports' trials stay under
+   * way, so ports started one request after the other start at the same model time).
+   */
+  ends?: "all-ports" | "own-port";
   run(params: JsonObject, box: BoxState): JsonValue;
 }
 
@@ -23,12 +29,14 @@ export type MethodTable = Record<string, MethodDef>;
 
 type Run = MethodDef["run"];
 
+type Extra = Pick<MethodDef, "ends">;
+
 /** A method of TRex's common component. */
-export function common(run: Run, access: Access = "api"): MethodDef {
-  return { component: "common", access, run };
+export function common(run: Run, access: Access = "api", extra: Extra = {}): MethodDef {
+  return { component: "common", access, run, ...extra };
 }
 
 /** A method of TRex's STL component. */
-export function stl(run: Run, access: Access = "api"): MethodDef {
-  return { component: "STL", access, run };
+export function stl(run: Run, access: Access = "api", extra: Extra = {}): MethodDef {
+  return { component: "STL", access, run, ...extra };
 }

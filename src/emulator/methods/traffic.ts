@@ -21,29 +21,33 @@ import { stl, type MethodTable } from "./method.ts";
 const ALL_CORES = (1n << 64n) - 1n;
 
 export const trafficMethods: MethodTable = {
-  start_traffic: stl((p, box) => {
-    const port = box.parsePort(p);
-    const profileId = parseProfile(p);
-    const durationS = parseNumber(p, "duration", "double");
-    const force = parseBool(p, "force");
-    checkCoreMask(p);
-    optNumber(p, "start_at_ts", "double", 0);
-    const mul = parseObject(p, "mul");
-    const type = parseChoice(mul, "type", MULTIPLIER_TYPES);
-    const op = parseString(mul, "op");
-    const value = parseNumber(mul, "value", "unsigned double");
-    if (value === 0) throw parseErr("multiplier can't be zero");
-    if (op !== "abs") throw parseErr("start message can only specify absolute speed rate");
-    const ts = box.clock.nowS();
-    const profile = box.profileOrThrow(port, profileId);
-    if (box.profileState(profile) !== "STREAMS") throw box.stateError("start", profile);
-    if (!port.linkUp && !force) throw executeErr("Link state is DOWN.");
-    const wasTx = box.isTransmitting(port);
-    const factor = startTrial(box, port, profile, { type, value }, durationS, force);
-    box.queueEvent(10, profileEvent(port, profile));
-    if (!wasTx) box.queueEvent(0, { port_id: port.id });
-    return { multiplier: factor, ts };
-  }, "owned"),
+  start_traffic: stl(
+    (p, box) => {
+      const port = box.parsePort(p);
+      const profileId = parseProfile(p);
+      const durationS = parseNumber(p, "duration", "double");
+      const force = parseBool(p, "force");
+      checkCoreMask(p);
+      optNumber(p, "start_at_ts", "double", 0);
+      const mul = parseObject(p, "mul");
+      const type = parseChoice(mul, "type", MULTIPLIER_TYPES);
+      const op = parseString(mul, "op");
+      const value = parseNumber(mul, "value", "unsigned double");
+      if (value === 0) throw parseErr("multiplier can't be zero");
+      if (op !== "abs") throw parseErr("start message can only specify absolute speed rate");
+      const ts = box.clock.nowS();
+      const profile = box.profileOrThrow(port, profileId);
+      if (box.profileState(profile) !== "STREAMS") throw box.stateError("start", profile);
+      if (!port.linkUp && !force) throw executeErr("Link state is DOWN.");
+      const wasTx = box.isTransmitting(port);
+      const factor = startTrial(box, port, profile, { type, value }, durationS, force);
+      box.queueEvent(10, profileEvent(port, profile));
+      if (!wasTx) box.queueEvent(0, { port_id: port.id });
+      return { multiplier: factor, ts };
+    },
+    "owned",
+    { ends: "own-port" },
+  ),
   stop_traffic: stl((p, box) => {
     const port = box.parsePort(p);
     const profileId = parseProfile(p);
