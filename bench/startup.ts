@@ -6,7 +6,9 @@
  * Writes bench/REPORT.md, section "startup". Run: npx tsx bench/startup.ts [--runs N]
  */
 import { spawnSync } from "node:child_process";
-import { cpus, loadavg } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { installedCopy } from "./installed-copy.ts";
 import { writeReportSection } from "./report-file.ts";
 
@@ -27,6 +29,32 @@ function timeMs(args: string[]): number {
   return ms;
 }
 
+/** The same comparison by hyperfine (Debian's), when installed: its mean of each, in ms. */
+function hyperfine(bin: string): { nodeMs: number; helpMs: number } | undefined {
+  const json = join(tmpdir(), `autotrex-bench-hyperfine-${process.pid}.json`);
+  const node = process.execPath;
+  const r = spawnSync(
+    "hyperfine",
+    [
+      "-N",
+      "--warmup",
+      "3",
+      "--runs",
+      String(RUNS),
+      "--export-json",
+      json,
+      `${node} -e 0`,
+      `${node} ${bin} --help`,
+    ],
+    { stdio: "ignore" },
+  );
+  if (r.error || r.status !== 0) return undefined;
+  const results = (JSON.parse(readFileSync(json, "utf8")) as { results: Array<{ mean: number }> })
+    .results;
+  rmSync(json, { force: true });
+  return { nodeMs: results[0].mean * 1e3, helpMs: results[1].mean * 1e3 };
+}
+
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -41,10 +69,12 @@ function main(): void {
     ["autotrex --version", [bin, "--version"]],
   ];
   const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+  let byHyperfine: ReturnType<typeof hyperfine>;
   try {
     for (const [, args] of cases) timeMs(args); // warm the file cache
     for (let i = 0; i < RUNS; i++)
       for (const [name, args] of cases) times.get(name)!.push(timeMs(args));
+    byHyperfine = hyperfine(bin);
   } finally {
     copy.remove();
   }
@@ -68,6 +98,10 @@ function main(): void {
       "| command | median (ms) | min (ms) | × `node -e 0` |",
       "|---|---:|---:|---:|",
       ...rows,
+      "",
+      byHyperfine
+        ? `hyperfine (\`-N --warmup 3 --runs ${RUNS}\`, right after): \`node -e 0\` ${byHyperfine.nodeMs.toFixed(1)} ms, \`autotrex --help\` ${byHyperfine.helpMs.toFixed(1)} ms (means), ${(byHyperfine.helpMs / byHyperfine.nodeMs).toFixed(2)}×.`
+        : "hyperfine is not installed: no cross-check.",
       "",
       `Target: \`autotrex --help\` within ${TARGET_RATIO} × \`node -e 0\` (${help.toFixed(2)}×: ${help <= TARGET_RATIO ? "met" : "missed"}). Before this change (tsx compiling the sources, every command imported): 574 ms against 85 ms, 6.8×.`,
       "",
