@@ -36,7 +36,14 @@ export interface CsitOutcome {
 
 type DriverMessage =
   | { trial: { ratePps: number; durationS: number } }
-  | { done: { lowerBoundsPps: Array<number | null>; error: string | null } };
+  | {
+      done: {
+        lowerBoundsPps: Array<number | null>;
+        error: string | null;
+        txSum: number;
+        rxSum: number;
+      };
+    };
 
 const DRIVER = fileURLToPath(new URL("./mlrsearch_driver.py", import.meta.url));
 
@@ -80,13 +87,26 @@ export class CsitMlrSearch {
     this.send({ search: job });
     let trials = 0;
     let trialSeconds = 0;
+    let txSum = 0;
+    let rxSum = 0;
     for (;;) {
       const message = await this.next();
-      if ("done" in message) return { ...message.done, trials, trialSeconds };
+      if ("done" in message) {
+        const { lowerBoundsPps, error } = message.done;
+        // The model's counts must reach MLRsearch unchanged (integers through JSON both ways).
+        if (message.done.txSum !== txSum || message.done.rxSum !== rxSum) {
+          throw new Error(
+            `CSIT MLRsearch received tx ${message.done.txSum} / rx ${message.done.rxSum}, the model sent ${txSum} / ${rxSum}`,
+          );
+        }
+        return { lowerBoundsPps, error, trials, trialSeconds };
+      }
       const { ratePps, durationS } = message.trial;
       const out = await trial(ratePps, durationS);
       trials++;
       trialSeconds += durationS;
+      txSum += out.txPackets;
+      rxSum += out.rxPackets;
       this.send({ tx: out.txPackets, rx: out.rxPackets });
     }
   }

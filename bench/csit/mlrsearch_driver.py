@@ -7,7 +7,8 @@ exactly the same DUT (the emulator's own code), bit for bit.
 Protocol, one JSON object per line:
   bench -> driver  {"search": {"maxLoadPps", "lossRatios", "finalDurationS", ...}}
   driver -> bench  {"trial": {"ratePps", "durationS"}}     bench -> driver {"tx", "rx"}
-  driver -> bench  {"done": {"lowerBoundsPps": [...], "error": null | "..."}}
+  driver -> bench  {"done": {"lowerBoundsPps": [...], "error": null | "...", "txSum", "rxSum"}}
+  (the sums of the counts the driver received: the bench checks them against what it sent)
   bench -> driver  {"quit": true}  (or end of input)
 
 Run by bench/search.ts with CSIT_MLRSEARCH naming resources/libraries/python/MLRsearch of a
@@ -48,11 +49,17 @@ def receive():
 
 
 class PipeMeasurer(AbstractMeasurer):
-    """Asks bench/search.ts for each trial."""
+    """Asks bench/search.ts for each trial; sums what it got, for the bench to check."""
+
+    def __init__(self):
+        self.tx_sum = 0
+        self.rx_sum = 0
 
     def measure(self, intended_duration, intended_load):
         send({"trial": {"ratePps": intended_load, "durationS": intended_duration}})
         answer = receive()
+        self.tx_sum += answer["tx"]
+        self.rx_sum += answer["rx"]
         return MeasurementResult(
             intended_duration=intended_duration,
             intended_load=intended_load,
@@ -79,18 +86,20 @@ def run(job):
         )
         for ratio in job["lossRatios"]
     ]
+    measurer = PipeMeasurer()
+    received = lambda: {"txSum": measurer.tx_sum, "rxSum": measurer.rx_sum}  # noqa: E731
     try:
         results = MultipleLossRatioSearch(config=config).search(
-            measurer=PipeMeasurer(), debug=lambda _msg: None
+            measurer=measurer, debug=lambda _msg: None
         )
     except RuntimeError as err:
-        send({"done": {"lowerBoundsPps": [], "error": str(err)}})
+        send({"done": {"lowerBoundsPps": [], "error": str(err), **received()}})
         return
     bounds = []
     for goal in config.goals:
         lower = results[goal].relevant_lower_bound
         bounds.append(None if lower is None else float(lower))
-    send({"done": {"lowerBoundsPps": bounds, "error": None}})
+    send({"done": {"lowerBoundsPps": bounds, "error": None, **received()}})
 
 
 def main():
