@@ -12,6 +12,7 @@ import { l1Bps, l2Bps, lineRatePps, DEFAULT_FRAME_SIZES } from "../src/rate/line
 import { renderChart } from "../src/report/charts.ts";
 import { RESULT_SCHEMA_VERSION, type RunResult, type SizeResult } from "../src/report/result.ts";
 import { RunDirectory } from "../src/report/run-directory.ts";
+import { nameByLoss } from "../src/search/thresholds.ts";
 import type { TrialRecord } from "../src/search/types.ts";
 import { writeReportSection } from "./report-file.ts";
 
@@ -25,10 +26,10 @@ function measuredSize(frameSize: number, thresholds: number[]): SizeResult {
     l1Bps: l1Bps(line, frameSize),
     l2Bps: l2Bps(line, frameSize),
   };
-  const results = thresholds.map((t, i) => {
+  const results = nameByLoss(thresholds).map((t, i) => {
     const ratePps = Math.min(line, 1.2e6 * (1 + 0.05 * i));
     return {
-      lossThresholdPct: t,
+      threshold: t.name,
       ratePps,
       l1Bps: l1Bps(ratePps, frameSize),
       l2Bps: l2Bps(ratePps, frameSize),
@@ -46,7 +47,6 @@ function emptyResult(thresholds: number[]): RunResult {
     profile: { name: "tcp_1pkt", description: "" },
     server: { address: "tcp://127.0.0.1:4501", kind: "emulator", version: "bench", dut: "default" },
     speedBps: SPEED_BPS,
-    lossThresholdsPct: thresholds,
     startedAt: new Date().toISOString(),
     finishedAt: null,
     status: "running",
@@ -54,7 +54,7 @@ function emptyResult(thresholds: number[]): RunResult {
       profilePath: "profiles/tcp_1pkt.ts",
       sizes: [...DEFAULT_FRAME_SIZES],
       durationS: 30,
-      lossThresholdsPct: thresholds,
+      thresholds: nameByLoss(thresholds),
       encapOverhead: 0,
       txPort: 0,
       rxPort: 1,

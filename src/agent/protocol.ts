@@ -13,6 +13,8 @@ export interface RunRequest {
   sizes: number[];
   durationS: number;
   lossThresholdsPct: number[];
+  /** Names of lossThresholdsPct, same order; empty: named by their loss (search/thresholds.ts). */
+  lossThresholdNames?: string[];
   search: string;
   encapOverhead: number;
   txPort: number;

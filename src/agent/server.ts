@@ -12,7 +12,14 @@ import type { RunParameters, RunResult } from "../report/result.ts";
 import { ProfileError, ProfileInterruptedError } from "../profile/index.ts";
 import { runBenchmark, RunSetupError } from "../runner/runner.ts";
 import type { RunEvent, RunOptions } from "../runner/types.ts";
-import { DEFAULT_SEARCH, defaultLossThresholdsPct, getSearchAlgorithm } from "../search/index.ts";
+import {
+  DEFAULT_SEARCH,
+  defaultThresholds,
+  getSearchAlgorithm,
+  thresholdsFrom,
+  ThresholdError,
+  type Threshold,
+} from "../search/index.ts";
 import {
   loadBenchmarkService,
   MAX_REQUEST_BYTES,
@@ -86,14 +93,24 @@ function validate(
     throw new InvalidRequest((err as Error).message);
   }
   const rxPort = request.rxPort === 0 && request.txPort === 0 ? 1 : request.rxPort;
-  const lossThresholdsPct =
-    request.lossThresholdsPct.length > 0
-      ? request.lossThresholdsPct
-      : defaultLossThresholdsPct(search);
+  let thresholds: Threshold[];
+  try {
+    thresholds =
+      request.lossThresholdsPct.length > 0
+        ? thresholdsFrom(
+            request.lossThresholdsPct,
+            request.lossThresholdNames ?? [],
+            "loss_thresholds",
+          )
+        : defaultThresholds(search);
+  } catch (err) {
+    if (err instanceof ThresholdError) throw new InvalidRequest(err.message);
+    throw err;
+  }
   return {
     sizes: request.sizes.length > 0 ? request.sizes : [...DEFAULT_FRAME_SIZES],
     durationS,
-    lossThresholdsPct,
+    thresholds,
     encapOverhead: request.encapOverhead,
     txPort: request.txPort,
     rxPort,

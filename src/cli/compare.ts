@@ -10,6 +10,7 @@ import {
   formatChangePct,
   formatMpps,
   IncompatibleRunsError,
+  thresholdTag,
   type Comparison,
 } from "../report/compare.ts";
 import { junitXml } from "../report/junit.ts";
@@ -58,7 +59,7 @@ export function comparisonTable(comparison: Comparison): string {
   const header = ["size", "threshold", "baseline Mpps", "current Mpps", "change %", "verdict"];
   const rows = comparison.rows.map((row) => [
     `${row.frameSize} B`,
-    row.threshold,
+    thresholdTag(row),
     formatMpps(row.baselineRatePps),
     formatMpps(row.currentRatePps),
     formatChangePct(row.changePct),
@@ -92,7 +93,7 @@ export function comparisonTable(comparison: Comparison): string {
       .map((which) => `note: the ${which} run is ${comparison[which].status}`),
     line(header),
     ...rows.map(line),
-    ...missing.map((r) => `  ${r.frameSize} B ${r.threshold}: ${r.reason ?? "no result"}`),
+    ...missing.map((r) => `  ${r.frameSize} B ${thresholdTag(r)}: ${r.reason ?? "no result"}`),
     `${verdict}; ${counts.ok} ok, ${counts.improved} improved, ${counts.new} new, ${counts["n/a"]} n/a`,
     "",
   ].join("\n");

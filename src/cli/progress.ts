@@ -1,6 +1,7 @@
 /**
  * Progress of a run for people: a live status line on a terminal, plain log lines in CI logs.
  */
+import type { Threshold } from "../report/result.ts";
 import type { RunEvent } from "../runner/types.ts";
 
 export interface ProgressOptions {
@@ -8,6 +9,8 @@ export interface ProgressOptions {
   quiet: boolean;
   /** Trial-seconds a frame size is expected to take before any size has finished. */
   expectedTrialSecondsPerSize: number;
+  /** The run's thresholds: a result line names each with the loss it allows. */
+  thresholds?: readonly Threshold[];
 }
 
 function formatDuration(seconds: number): string {
@@ -45,12 +48,21 @@ function trialLine(e: EventOf<"trial">, sizeCount: number): string {
   );
 }
 
-/** A size's figures; a generator-limited one is the generator's ceiling, and says so. */
-function sizeLine(s: EventOf<"size">["size"]): string {
+/** "NDR (≤0.01 %)": a threshold by name, with the loss it allows when the run's list is known. */
+export function formatThreshold(name: string, thresholds: readonly Threshold[] = []): string {
+  const threshold = thresholds.find((t) => t.name === name);
+  return threshold ? `${name} (≤${threshold.lossPct} %)` : name;
+}
+
+/**
+ * A size's figures ("4.293 Mpps NDR (≤0.01 %)"); a generator-limited one is the generator's
+ * ceiling, and says so.
+ */
+function sizeLine(s: EventOf<"size">["size"], thresholds?: readonly Threshold[]): string {
   const figures = s.results
     .map(
       (r) =>
-        `${formatMpps(r.ratePps)} @ ≤${r.lossThresholdPct} %${r.generatorLimited ? " (generator-limited)" : ""}`,
+        `${formatMpps(r.ratePps)} ${formatThreshold(r.threshold, thresholds)}${r.generatorLimited ? " (generator-limited)" : ""}`,
     )
     .join(", ");
   const outcome =
@@ -123,7 +135,7 @@ export function createProgress(opts: ProgressOptions): {
       case "size":
         sizesDone++;
         sizeTrialSeconds = 0;
-        log(`${sizeLine(e.size)}, ETA ${eta()}`);
+        log(`${sizeLine(e.size, opts.thresholds)}, ETA ${eta()}`);
         break;
       case "warning":
         log(`warning: ${e.message}`);

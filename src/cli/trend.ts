@@ -3,6 +3,7 @@
  * packet rate per frame size across runs, in date order, as a line chart, a CSV and a table.
  */
 import type { Command } from "commander";
+import { thresholdLabel } from "../report/charts.ts";
 import { formatMpps } from "../report/compare.ts";
 import { readRunResult, ResultFileError, runName } from "../report/read-result.ts";
 import {
@@ -53,7 +54,7 @@ export function trendTable(trend: Trend): string {
       )
       .join("  ");
   return [
-    `${trend.profile}: NDR (loss ≤ ${trend.lossThresholdPct} %) in Mpps, ${trend.points.length} runs`,
+    `${trend.profile}: ${thresholdLabel(trend.threshold)} in Mpps, ${trend.points.length} runs`,
     line(header),
     ...rows.map(line),
     "",

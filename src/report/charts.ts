@@ -14,7 +14,7 @@ import {
   axisTitle,
   renderPng,
 } from "./chart-style.ts";
-import type { RunResult, SizeResult } from "./result.ts";
+import type { RunResult, SizeResult, Threshold } from "./result.ts";
 
 export const CHART_WIDTH = 1200;
 export const CHART_HEIGHT = 700;
@@ -33,10 +33,10 @@ const METRIC_AXIS: Record<Metric, { axis: string; title: string; unit: string }>
   L2Gbps: { axis: "L2 throughput (Gbps)", title: "L2 throughput", unit: "Gbps" },
 };
 
-/** "NDR (loss ≤ 0.01 %)" for the primary threshold, "PDR (loss ≤ 0.5 %)" for the others. */
-export function thresholdLabel(lossThresholdPct: number, index: number): string {
-  const name = index === 0 ? "NDR" : "PDR";
-  return lossThresholdPct === 0 ? `${name} (zero loss)` : `${name} (loss ≤ ${lossThresholdPct} %)`;
+/** "NDR (loss ≤ 0.01 %)", "strict (zero loss)": a threshold by its name and what it allows. */
+export function thresholdLabel(threshold: Threshold): string {
+  const { name, lossPct } = threshold;
+  return lossPct === 0 ? `${name} (zero loss)` : `${name} (loss ≤ ${lossPct} %)`;
 }
 
 /** Link speed in the units engineers use: 10 Gb/s, 2.5 Gb/s, 100 Mb/s. */
@@ -150,17 +150,17 @@ type BarSet = ChartDataset<"bar", Array<number | null>>;
 type LineSet = ChartDataset<"line", Array<number | null>>;
 
 /** One bar set per loss threshold; a generator-limited bar gets an outline. */
-function barSets(metric: Metric, sizes: SizeResult[], thresholds: number[]): BarSet[] {
+function barSets(metric: Metric, sizes: SizeResult[], thresholds: Threshold[]): BarSet[] {
   return thresholds.map((t, i) => ({
     type: "bar" as const,
-    label: thresholdLabel(t, i),
+    label: thresholdLabel(t),
     data: sizes.map((s) => {
-      const outcome = outcomeFor(s, t);
+      const outcome = outcomeFor(s, t.name);
       return outcome ? metricValue(metric, outcome) : null;
     }),
     backgroundColor: BAR_COLORS[i % BAR_COLORS.length],
     borderColor: GENERATOR_LIMITED_COLOR,
-    borderWidth: sizes.map((s) => (outcomeFor(s, t)?.generatorLimited ? 3 : 0)),
+    borderWidth: sizes.map((s) => (outcomeFor(s, t.name)?.generatorLimited ? 3 : 0)),
     categoryPercentage: thresholds.length > 1 ? 0.8 : 0.7,
     barPercentage: thresholds.length > 1 ? 0.92 : 0.85,
     order: 2,
@@ -185,17 +185,17 @@ function lineRateSet(theoretical: number[], speedBps: number): LineSet {
 }
 
 /** What the plugin draws over the bars: N/A where results are missing, GEN tags, values. */
-function annotationsFor(sizes: SizeResult[], thresholds: number[]): Annotations {
+function annotationsFor(sizes: SizeResult[], thresholds: Threshold[]): Annotations {
   const missingSizes: number[] = [];
   const missingBars: Array<[number, number]> = [];
   sizes.forEach((s, i) => {
-    const absent = thresholds.flatMap((t, d) => (outcomeFor(s, t) ? [] : [d]));
+    const absent = thresholds.flatMap((t, d) => (outcomeFor(s, t.name) ? [] : [d]));
     if (absent.length === thresholds.length) missingSizes.push(i);
     else for (const d of absent) missingBars.push([d, i]);
   });
   const generatorLimitedBars = sizes.flatMap((s, i) =>
     thresholds.flatMap((t, d): Array<[number, number]> =>
-      outcomeFor(s, t)?.generatorLimited ? [[d, i]] : [],
+      outcomeFor(s, t.name)?.generatorLimited ? [[d, i]] : [],
     ),
   );
   return {
@@ -216,7 +216,7 @@ function subtitleFor(result: RunResult, annotations: Annotations): string {
     describeServer(result.server),
     `${formatSpeed(result.speedBps)} ports`,
     formatDate(result.startedAt),
-    result.lossThresholdsPct.map((t, i) => thresholdLabel(t, i)).join(", "),
+    result.parameters.thresholds.map(thresholdLabel).join(", "),
     ...(annotations.generatorLimitedBars.length > 0
       ? [`${GENERATOR_LIMITED_TAG} = generator-limited: the DUT may be faster`]
       : []),
@@ -269,9 +269,9 @@ export function chartConfiguration(
 ): ChartConfiguration<"bar" | "line", Array<number | null>, string> {
   const sizes = sizesAscending(result);
   const axis = METRIC_AXIS[metric];
-  const bars = barSets(metric, sizes, result.lossThresholdsPct);
+  const bars = barSets(metric, sizes, result.parameters.thresholds);
   const theoretical = sizes.map((s) => metricValue(metric, s.theoretical));
-  const annotations = annotationsFor(sizes, result.lossThresholdsPct);
+  const annotations = annotationsFor(sizes, result.parameters.thresholds);
   const maxValue = Math.max(
     0,
     ...theoretical,

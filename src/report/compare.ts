@@ -6,7 +6,7 @@
  * result in the baseline and has none now (it became N/A, failed, or was not measured). Runs of
  * different profiles, loss thresholds or port speeds measure different things and are refused.
  */
-import type { RunResult, RunStatus, SizeResult } from "./result.ts";
+import type { RunResult, RunStatus, SizeResult, Threshold } from "./result.ts";
 
 export const DEFAULT_TOLERANCE_PCT = 2;
 
@@ -32,9 +32,9 @@ export function isRegression(verdict: Verdict): boolean {
 
 export interface ComparisonRow {
   frameSize: number;
-  lossThresholdPct: number;
-  /** "NDR(0.01%)" for the primary threshold, "PDR(0.5%)" for the others. */
+  /** The threshold's name ("NDR", "strict"): rows of the two runs are matched by it. */
   threshold: string;
+  lossThresholdPct: number;
   baselineRatePps: number | null;
   currentRatePps: number | null;
   /** (current - baseline) / baseline in percent; null unless both have a rate. */
@@ -54,7 +54,7 @@ export interface RunSummary {
 export interface Comparison {
   profile: string;
   speedBps: number;
-  lossThresholdsPct: number[];
+  thresholds: Threshold[];
   tolerancePct: number;
   current: RunSummary;
   baseline: RunSummary;
@@ -71,7 +71,7 @@ export interface CompareOptions {
 
 /** One way two runs differ that makes their rates incomparable. */
 export interface RunDifference {
-  field: "profile" | "lossThresholdsPct" | "speedBps";
+  field: "profile" | "thresholds" | "speedBps";
   baseline: string;
   current: string;
 }
@@ -86,7 +86,7 @@ export class IncompatibleRunsError extends Error {
 
 const FIELD_NAMES: Record<RunDifference["field"], string> = {
   profile: "profile",
-  lossThresholdsPct: "loss thresholds",
+  thresholds: "loss thresholds",
   speedBps: "port speed",
 };
 
@@ -100,8 +100,9 @@ export function describeDifference(
   return `${FIELD_NAMES[field]} ${current} (${currentName}) vs ${baseline} (${baselineName})`;
 }
 
-function formatThresholds(thresholdsPct: readonly number[]): string {
-  return thresholdsPct.map((t) => `${t}%`).join(",");
+/** "NDR=0.01%,PDR=0.5%": a run's thresholds as `--loss-threshold` names them. */
+export function formatThresholds(thresholds: readonly Threshold[]): string {
+  return thresholds.map((t) => `${t.name}=${t.lossPct}%`).join(",");
 }
 
 function formatBps(speedBps: number): string {
@@ -111,8 +112,9 @@ function formatBps(speedBps: number): string {
 }
 
 /**
- * What makes two runs incomparable: another profile, other loss thresholds (order included:
- * the first is the primary), another port speed. Empty when they can be compared.
+ * What makes two runs incomparable: another profile, other loss thresholds (names and
+ * percentages, order included: the first is the primary), another port speed. Empty when they
+ * can be compared. A version 1 file's thresholds carry the names validate.ts gave them.
  * `thresholds: "primary"` checks only the first threshold (what a trend plots).
  */
 export function runDifferences(
@@ -129,11 +131,11 @@ export function runDifferences(
     });
   }
   const pick = (r: RunResult) =>
-    thresholds === "all" ? r.lossThresholdsPct : r.lossThresholdsPct.slice(0, 1);
+    thresholds === "all" ? r.parameters.thresholds : r.parameters.thresholds.slice(0, 1);
   const [a, b] = [pick(current), pick(baseline)];
-  if (a.length !== b.length || a.some((t, i) => t !== b[i])) {
+  if (formatThresholds(a) !== formatThresholds(b)) {
     differences.push({
-      field: "lossThresholdsPct",
+      field: "thresholds",
       baseline: formatThresholds(b),
       current: formatThresholds(a),
     });
@@ -148,9 +150,9 @@ export function runDifferences(
   return differences;
 }
 
-/** "NDR(0.01%)" for the first (primary) threshold of a run, "PDR(0.5%)" for the others. */
-export function thresholdName(lossThresholdPct: number, index: number): string {
-  return `${index === 0 ? "NDR" : "PDR"}(${lossThresholdPct}%)`;
+/** "NDR(0.01%)", "strict(0%)": a row's threshold in tables, test-case names and messages. */
+export function thresholdTag(row: Pick<ComparisonRow, "threshold" | "lossThresholdPct">): string {
+  return `${row.threshold}(${row.lossThresholdPct}%)`;
 }
 
 /** Relative change in percent; null when the baseline is zero (no relative change exists). */
@@ -176,8 +178,8 @@ export function verdictFor(
   return "ok";
 }
 
-function rateOf(size: SizeResult | undefined, lossThresholdPct: number): number | null {
-  const outcome = size?.results.find((r) => r.lossThresholdPct === lossThresholdPct);
+function rateOf(size: SizeResult | undefined, threshold: string): number | null {
+  const outcome = size?.results.find((r) => r.threshold === threshold);
   return outcome ? outcome.ratePps : null;
 }
 
@@ -226,14 +228,14 @@ export function compareRuns(
   for (const frameSize of frameSizes) {
     const now = currentSizes.get(frameSize);
     const before = baselineSizes.get(frameSize);
-    current.lossThresholdsPct.forEach((lossThresholdPct, index) => {
-      const baselineRatePps = rateOf(before, lossThresholdPct);
-      const currentRatePps = rateOf(now, lossThresholdPct);
+    for (const { name, lossPct: lossThresholdPct } of current.parameters.thresholds) {
+      const baselineRatePps = rateOf(before, name);
+      const currentRatePps = rateOf(now, name);
       const verdict = verdictFor(baselineRatePps, currentRatePps, tolerancePct);
       const row: ComparisonRow = {
         frameSize,
+        threshold: name,
         lossThresholdPct,
-        threshold: thresholdName(lossThresholdPct, index),
         baselineRatePps,
         currentRatePps,
         changePct:
@@ -246,7 +248,7 @@ export function compareRuns(
       else if (baselineRatePps === null)
         row.reason = `baseline: ${whyNoResult(before, lossThresholdPct)}`;
       rows.push(row);
-    });
+    }
   }
 
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
@@ -255,7 +257,7 @@ export function compareRuns(
   return {
     profile: current.profile.name,
     speedBps: current.speedBps,
-    lossThresholdsPct: [...current.lossThresholdsPct],
+    thresholds: current.parameters.thresholds.map((t) => ({ ...t })),
     tolerancePct,
     current: summary(current),
     baseline: summary(baseline),
@@ -267,7 +269,7 @@ export function compareRuns(
 
 /** "tcp_1pkt 64B NDR(0.01%)": the name of a row as a test case. */
 export function rowName(comparison: Comparison, row: ComparisonRow): string {
-  return `${comparison.profile} ${row.frameSize}B ${row.threshold}`;
+  return `${comparison.profile} ${row.frameSize}B ${thresholdTag(row)}`;
 }
 
 /** Mpps with five significant digits: 14.881, 0.81274, 148.81. */
@@ -286,7 +288,7 @@ export function formatChangePct(changePct: number | null): string {
 
 /** One line on a row that failed: both values and the change, or what went missing. */
 export function describeRow(comparison: Comparison, row: ComparisonRow): string {
-  const name = `${row.frameSize} B ${row.threshold}`;
+  const name = `${row.frameSize} B ${thresholdTag(row)}`;
   const tolerance = `tolerance ${comparison.tolerancePct}%`;
   switch (row.verdict) {
     case "missing":

@@ -9,7 +9,7 @@
  * a size without a result says `N/A`, where the original wrote 0.0.
  */
 import { stringify } from "csv-stringify/sync";
-import type { Rates, RunResult, SizeResult, ThresholdOutcome } from "./result.ts";
+import type { Rates, RunResult, SizeResult, Threshold, ThresholdOutcome } from "./result.ts";
 import type { TrialRecord } from "../search/types.ts";
 
 export type Metric = "Mpps" | "L1Gbps" | "L2Gbps";
@@ -62,22 +62,19 @@ export function sizesAscending(result: RunResult): SizeResult[] {
   return [...result.sizes].sort((a, b) => a.frameSize - b.frameSize);
 }
 
-/** The outcome of a size for one loss threshold, if that threshold found a rate. */
-export function outcomeFor(
-  size: SizeResult,
-  lossThresholdPct: number,
-): ThresholdOutcome | undefined {
-  return size.results.find((r) => r.lossThresholdPct === lossThresholdPct);
+/** The outcome of a size for the threshold of that name, if that threshold found a rate. */
+export function outcomeFor(size: SizeResult, threshold: string): ThresholdOutcome | undefined {
+  return size.results.find((r) => r.threshold === threshold);
 }
 
 /** The primary threshold: the first of the run's list, used by the classic CSVs and charts. */
-export function primaryThresholdPct(result: RunResult): number {
-  return result.lossThresholdsPct[0];
+export function primaryThreshold(result: RunResult): Threshold {
+  return result.parameters.thresholds[0];
 }
 
 /** Mpps.csv, L1Gbps.csv or L2Gbps.csv: the primary threshold's result per size. */
 export function classicCsv(metric: Metric, result: RunResult): string {
-  const primary = primaryThresholdPct(result);
+  const primary = primaryThreshold(result).name;
   const rows: string[][] = [[metric], ["packet_size", "actual", "theoretical"]];
   for (const size of sizesAscending(result)) {
     const outcome = outcomeFor(size, primary);
@@ -92,6 +89,7 @@ export function classicCsv(metric: Metric, result: RunResult): string {
 
 export const SUMMARY_COLUMNS = [
   "frame_size",
+  "threshold",
   "loss_threshold_pct",
   "status",
   "rate_pps",
@@ -133,11 +131,12 @@ export function summaryCsv(result: RunResult): string {
   const rows: string[][] = [[...SUMMARY_COLUMNS]];
   const num = (x: number | undefined): string => (x === undefined ? "" : pythonFloat(x));
   for (const size of sizesAscending(result)) {
-    for (const threshold of result.lossThresholdsPct) {
-      const o = outcomeFor(size, threshold);
+    for (const threshold of result.parameters.thresholds) {
+      const o = outcomeFor(size, threshold.name);
       rows.push([
         String(size.frameSize),
-        pythonFloat(threshold),
+        threshold.name,
+        pythonFloat(threshold.lossPct),
         rowStatus(size, o),
         num(o?.ratePps),
         num(o && metricValue("Mpps", o)),
@@ -163,8 +162,11 @@ export function summaryCsv(result: RunResult): string {
   return toCsv(rows);
 }
 
-/** Header of trials.csv: one verdict column per loss threshold, in the run's order. */
-export function trialsCsvHeader(lossThresholdsPct: readonly number[]): string {
+/**
+ * Header of trials.csv: one verdict column per loss threshold, in the run's order, named
+ * `verdict_<threshold name>` (`verdict_NDR`); the percentages are in summary.csv and result.json.
+ */
+export function trialsCsvHeader(thresholds: readonly Threshold[]): string {
   return toCsv([
     [
       "frame_size",
@@ -178,7 +180,7 @@ export function trialsCsvHeader(lossThresholdsPct: readonly number[]): string {
       "tx_packets",
       "rx_packets",
       "loss_ratio",
-      ...lossThresholdsPct.map((t) => `verdict_loss_le_${pythonFloat(t)}pct`),
+      ...thresholds.map((t) => `verdict_${t.name}`),
       "invalid_reason",
     ],
   ]);

@@ -6,6 +6,7 @@
  */
 import {
   describeRow,
+  formatThresholds,
   isRegression,
   rowName,
   type Comparison,
@@ -95,7 +96,7 @@ export function junitXml(comparison: Comparison, suiteName = "autotrex compare")
   const properties = {
     profile: comparison.profile,
     speedBps: comparison.speedBps,
-    lossThresholdsPct: comparison.lossThresholdsPct.join(","),
+    thresholds: formatThresholds(comparison.thresholds),
     tolerancePct: comparison.tolerancePct,
     "current.startedAt": comparison.current.startedAt,
     "current.server": comparison.current.server,

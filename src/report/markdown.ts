@@ -8,6 +8,7 @@ import {
   formatChangePct,
   formatMpps,
   isRegression,
+  thresholdTag,
   type Comparison,
   type Verdict,
 } from "./compare.ts";
@@ -78,7 +79,7 @@ export function comparisonMarkdown(comparison: Comparison): string {
       [
         "",
         `${row.frameSize} B`,
-        row.threshold,
+        escapeCell(thresholdTag(row)),
         formatMpps(row.baselineRatePps),
         formatMpps(row.currentRatePps),
         formatChangePct(row.changePct),

@@ -2,8 +2,12 @@
  * result.json: the stable, documented record of a run (docs/result-schema.md). Everything else
  * in a run directory (CSVs, charts, comparisons) is derived from it.
  */
+import type { Threshold } from "../search/thresholds.ts";
 
-export const RESULT_SCHEMA_VERSION = 1;
+export type { Threshold };
+
+/** 2: thresholds by name (`parameters.thresholds`, `results[].threshold`); validate.ts reads 1 too. */
+export const RESULT_SCHEMA_VERSION = 2;
 
 export type SizeStatus = "ok" | "n/a" | "failed";
 export type RunStatus = "running" | "complete" | "interrupted" | "failed";
@@ -21,7 +25,8 @@ export interface LatencyUs {
 }
 
 export interface ThresholdOutcome extends Rates {
-  lossThresholdPct: number;
+  /** Name of the threshold (one of `parameters.thresholds`) this result is for. */
+  threshold: string;
   lossRatio: number;
   lineRateLimited: boolean;
   /**
@@ -60,7 +65,8 @@ export interface RunParameters {
   profilePath: string;
   sizes: number[];
   durationS: number;
-  lossThresholdsPct: number[];
+  /** The loss thresholds searched, in order: the first is the primary one. Stored only here. */
+  thresholds: Threshold[];
   encapOverhead: number;
   txPort: number;
   rxPort: number;
@@ -83,7 +89,6 @@ export interface RunResult {
   /** "tcp://host:port" of the TRex server, and what it is. */
   server: { address: string; kind: "trex" | "emulator"; version: string; dut?: string };
   speedBps: number;
-  lossThresholdsPct: number[];
   startedAt: string;
   finishedAt: string | null;
   status: RunStatus;

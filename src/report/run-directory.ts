@@ -25,7 +25,7 @@ import type { TrialRecord } from "../search/types.ts";
 import { renderChart } from "./charts.ts";
 import { classicCsv, METRICS, summaryCsv, trialsCsvHeader, trialsCsvRow } from "./csv.ts";
 import { parseRunResult, ResultFileError } from "./validate.ts";
-import type { RunResult } from "./result.ts";
+import type { RunResult, Threshold } from "./result.ts";
 
 export const RESULT_FILE = "result.json";
 export const TRIALS_FILE = "trials.csv";
@@ -158,7 +158,7 @@ function derivedSignature(result: RunResult): string {
     result.profile,
     result.server,
     result.speedBps,
-    result.lossThresholdsPct,
+    result.parameters.thresholds,
     result.startedAt,
     result.sizes,
   ]);
@@ -167,7 +167,7 @@ function derivedSignature(result: RunResult): string {
 export class RunDirectory {
   readonly path: string;
   /** What trials.csv needs from the run, known once writeResult was called. */
-  private run: { lossThresholdsPct: number[]; speedBps: number } | undefined;
+  private run: { thresholds: Threshold[]; speedBps: number } | undefined;
   private lastSignature: string | undefined;
   /** The first write that failed: the run stops, and this is what it reports. */
   private failure: OutputWriteError | undefined;
@@ -268,7 +268,7 @@ export class RunDirectory {
   }
 
   private writeDerived(result: RunResult): void {
-    this.run = { lossThresholdsPct: [...result.lossThresholdsPct], speedBps: result.speedBps };
+    this.run = { thresholds: [...result.parameters.thresholds], speedBps: result.speedBps };
     const signature = derivedSignature(result);
     if (signature === this.lastSignature) return;
     for (const metric of METRICS) {
@@ -299,13 +299,13 @@ export class RunDirectory {
     }
     const file = join(this.path, TRIALS_FILE);
     let existing = existsSync(file) ? readFileSync(file, "utf8") : "";
-    if (existing.length === 0) existing = trialsCsvHeader(run.lossThresholdsPct);
+    if (existing.length === 0) existing = trialsCsvHeader(run.thresholds);
     const row = trialsCsvRow(
       frameSize,
       trial,
       startedAt,
       lineRate ?? lineRatePps(run.speedBps, frameSize),
-      run.lossThresholdsPct.length,
+      run.thresholds.length,
     );
     // Rewritten whole rather than appended in place: a crash mid-write cannot leave half a line.
     try {

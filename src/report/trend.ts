@@ -14,7 +14,8 @@ import {
   axisTitle,
   renderPng,
 } from "./chart-style.ts";
-import type { RunResult } from "./result.ts";
+import { thresholdLabel } from "./charts.ts";
+import type { RunResult, Threshold } from "./result.ts";
 
 export interface TrendRun {
   /** What the run is called in the CSV (its directory's name). */
@@ -32,7 +33,8 @@ export interface TrendPoint {
 export interface Trend {
   profile: string;
   speedBps: number;
-  lossThresholdPct: number;
+  /** The primary threshold of the runs (the same name and percentage in each). */
+  threshold: Threshold;
   /** Every frame size any run measured, ascending. */
   frameSizes: number[];
   /** One point per run, oldest first. */
@@ -66,7 +68,7 @@ export function buildTrend(runs: readonly TrendRun[]): Trend {
       throw new TrendInputError(`runs are not comparable: ${what}`);
     }
   }
-  const lossThresholdPct = first.result.lossThresholdsPct[0];
+  const threshold = first.result.parameters.thresholds[0];
   const frameSizes = [
     ...new Set(ordered.flatMap((run) => run.result.sizes.map((s) => s.frameSize))),
   ].sort((a, b) => a - b);
@@ -76,9 +78,7 @@ export function buildTrend(runs: readonly TrendRun[]): Trend {
       run: run.name,
       startedAt: run.result.startedAt,
       ratePps: frameSizes.map((frameSize) => {
-        const outcome = bySize
-          .get(frameSize)
-          ?.results.find((r) => r.lossThresholdPct === lossThresholdPct);
+        const outcome = bySize.get(frameSize)?.results.find((r) => r.threshold === threshold.name);
         return outcome ? outcome.ratePps : null;
       }),
     };
@@ -86,7 +86,7 @@ export function buildTrend(runs: readonly TrendRun[]): Trend {
   return {
     profile: first.result.profile.name,
     speedBps: first.result.speedBps,
-    lossThresholdPct,
+    threshold: { ...threshold },
     frameSizes,
     points,
   };
@@ -163,7 +163,7 @@ export function trendChartConfiguration(
     // A night without a result shows as a gap, not as a line through it.
     spanGaps: false,
   }));
-  const threshold = `NDR (loss ≤ ${trend.lossThresholdPct} %)`;
+  const threshold = thresholdLabel(trend.threshold);
   return {
     type: "line",
     data: { labels, datasets },

@@ -10,8 +10,13 @@ import {
   type RunParameters,
   type RunResult,
   type SizeResult,
+  type Threshold,
   type ThresholdOutcome,
 } from "./result.ts";
+import { checkThresholds, nameByLoss, ThresholdError } from "../search/thresholds.ts";
+
+/** Versions read: 1 (thresholds as bare percentages) is converted to the shape of 2. */
+const READABLE_VERSIONS: readonly number[] = [1, RESULT_SCHEMA_VERSION];
 
 /** result.json unreadable or not a run result; `path` names the file. */
 export class ResultFileError extends Error {
@@ -119,10 +124,37 @@ function latency(c: Checker, value: unknown, path: string): LatencyUs {
   };
 }
 
-function outcome(c: Checker, value: unknown, path: string): ThresholdOutcome {
+/** The run's thresholds, and whether results name them (2) or give their percentage (1). */
+interface ThresholdsRead {
+  version: number;
+  thresholds: Threshold[];
+}
+
+/** A result's threshold: its name (version 2), or the name of its percentage (version 1). */
+function outcomeThreshold(c: Checker, o: Json, path: string, read: ThresholdsRead): string {
+  if (read.version >= 2) {
+    return c.oneOf(
+      o.threshold,
+      `${path}.threshold`,
+      read.thresholds.map((t) => t.name),
+    );
+  }
+  const lossPct = c.nonNegative(o.lossThresholdPct, `${path}.lossThresholdPct`);
+  const threshold = read.thresholds.find((t) => t.lossPct === lossPct);
+  if (!threshold) {
+    c.fail(
+      `${path}.lossThresholdPct`,
+      `one of lossThresholdsPct (${read.thresholds.map((t) => t.lossPct).join(", ")})`,
+      o.lossThresholdPct,
+    );
+  }
+  return threshold.name;
+}
+
+function outcome(c: Checker, value: unknown, path: string, read: ThresholdsRead): ThresholdOutcome {
   const o = c.object(value, path);
   const parsed: ThresholdOutcome = {
-    lossThresholdPct: c.nonNegative(o.lossThresholdPct, `${path}.lossThresholdPct`),
+    threshold: outcomeThreshold(c, o, path, read),
     ...rates(c, o, path),
     lossRatio: c.nonNegative(o.lossRatio, `${path}.lossRatio`),
     lineRateLimited: c.boolean(o.lineRateLimited, `${path}.lineRateLimited`),
@@ -139,7 +171,7 @@ function outcome(c: Checker, value: unknown, path: string): ThresholdOutcome {
   return parsed;
 }
 
-function sizeResult(c: Checker, value: unknown, path: string): SizeResult {
+function sizeResult(c: Checker, value: unknown, path: string, read: ThresholdsRead): SizeResult {
   const o = c.object(value, path);
   const parsed: SizeResult = {
     frameSize: c.integer(o.frameSize, `${path}.frameSize`),
@@ -147,7 +179,7 @@ function sizeResult(c: Checker, value: unknown, path: string): SizeResult {
     theoretical: rates(c, o.theoretical, `${path}.theoretical`),
     results: c
       .array(o.results, `${path}.results`)
-      .map((r, i) => outcome(c, r, `${path}.results[${i}]`)),
+      .map((r, i) => outcome(c, r, `${path}.results[${i}]`, read)),
     trialCount: c.integer(o.trialCount, `${path}.trialCount`),
     trialSeconds: c.nonNegative(o.trialSeconds, `${path}.trialSeconds`),
   };
@@ -155,7 +187,12 @@ function sizeResult(c: Checker, value: unknown, path: string): SizeResult {
   return parsed;
 }
 
-function parameters(c: Checker, value: unknown, path: string): RunParameters {
+function parameters(
+  c: Checker,
+  value: unknown,
+  path: string,
+  thresholds: Threshold[],
+): RunParameters {
   const o = c.object(value, path);
   const nullable = <T>(v: unknown, read: (v: unknown) => T): T | null =>
     v === null ? null : read(v);
@@ -163,7 +200,7 @@ function parameters(c: Checker, value: unknown, path: string): RunParameters {
     profilePath: c.string(o.profilePath, `${path}.profilePath`),
     sizes: c.integers(o.sizes, `${path}.sizes`),
     durationS: c.nonNegative(o.durationS, `${path}.durationS`),
-    lossThresholdsPct: c.numbers(o.lossThresholdsPct, `${path}.lossThresholdsPct`),
+    thresholds,
     encapOverhead: c.integer(o.encapOverhead, `${path}.encapOverhead`),
     txPort: c.integer(o.txPort, `${path}.txPort`),
     rxPort: c.integer(o.rxPort, `${path}.rxPort`),
@@ -185,10 +222,71 @@ function parameters(c: Checker, value: unknown, path: string): RunParameters {
   };
 }
 
+/** A threshold rule broken (names, range, duplicates): the file and the field, in one line. */
+function checked(file: string, thresholds: Threshold[], where: string): Threshold[] {
+  try {
+    return checkThresholds(thresholds, where);
+  } catch (err) {
+    if (err instanceof ThresholdError) throw new ResultFileError(`${file}: ${err.message}`, file);
+    throw err;
+  }
+}
+
+/**
+ * The run's thresholds. Version 2 stores them once, in `parameters.thresholds`; version 1 had
+ * bare percentages (`lossThresholdsPct`), named here by the rule plain `--loss-threshold`
+ * values get (nameByLoss: 0.01 and 0.5 are NDR and PDR), so a v1 baseline compares with a v2
+ * run of the same flags.
+ */
+function thresholdsOf(c: Checker, file: string, o: Json, version: number): ThresholdsRead {
+  if (version === 1) {
+    const losses = c.numbers(o.lossThresholdsPct, "lossThresholdsPct");
+    if (losses.length === 0) c.fail("lossThresholdsPct", "a non-empty array", o.lossThresholdsPct);
+    return { version, thresholds: checked(file, nameByLoss(losses), "lossThresholdsPct") };
+  }
+  const path = "parameters.thresholds";
+  const list = c.array(c.object(o.parameters, "parameters").thresholds, path);
+  if (list.length === 0) c.fail(path, "a non-empty array", list);
+  const thresholds = list.map((value, i) => {
+    const t = c.object(value, `${path}[${i}]`);
+    return {
+      name: c.string(t.name, `${path}[${i}].name`),
+      lossPct: c.number(t.lossPct, `${path}[${i}].lossPct`),
+    };
+  });
+  return { version, thresholds: checked(file, thresholds, path) };
+}
+
+/** The top level's version: one this autotrex reads, else one line saying which it reads. */
+function schemaVersionOf(file: string, o: Json): number {
+  if (o.schemaVersion === undefined) {
+    throw new ResultFileError(`${file}: has no schemaVersion; not an autotrex result.json`, file);
+  }
+  if (typeof o.schemaVersion !== "number" || !READABLE_VERSIONS.includes(o.schemaVersion)) {
+    throw new ResultFileError(
+      `${file}: schemaVersion ${describe(o.schemaVersion)} is not supported (this autotrex reads versions ${READABLE_VERSIONS.join(" and ")})`,
+      file,
+    );
+  }
+  return o.schemaVersion;
+}
+
+function serverOf(c: Checker, value: unknown): RunResult["server"] {
+  const server = c.object(value, "server");
+  const parsed: RunResult["server"] = {
+    address: c.string(server.address, "server.address"),
+    kind: c.oneOf(server.kind, "server.kind", ["trex", "emulator"] as const),
+    version: c.string(server.version, "server.version"),
+  };
+  if (server.dut !== undefined) parsed.dut = c.string(server.dut, "server.dut");
+  return parsed;
+}
+
 /**
  * Parses the text of a result.json; `file` names it in every error. Every field of the schema
  * is checked, and what is returned is the checked copy (built field by field, so the compiler
- * insists on every required field): nothing unchecked reaches a caller.
+ * insists on every required field): nothing unchecked reaches a caller. A version 1 file is
+ * returned in the shape of version 2 (and is written as version 2 when a run resumes it).
  */
 export function parseRunResult(text: string, file = "result.json"): RunResult {
   let json: unknown;
@@ -199,45 +297,26 @@ export function parseRunResult(text: string, file = "result.json"): RunResult {
   }
   const c = new Checker(file);
   const o = c.object(json, "the top level");
-  if (o.schemaVersion === undefined) {
-    throw new ResultFileError(`${file}: has no schemaVersion; not an autotrex result.json`, file);
-  }
-  if (o.schemaVersion !== RESULT_SCHEMA_VERSION) {
-    throw new ResultFileError(
-      `${file}: schemaVersion ${describe(o.schemaVersion)} is not supported (this autotrex reads version ${RESULT_SCHEMA_VERSION})`,
-      file,
-    );
-  }
+  const read = thresholdsOf(c, file, o, schemaVersionOf(file, o));
   const tool = c.object(o.tool, "tool");
   if (tool.name !== "autotrex") c.fail("tool.name", '"autotrex"', tool.name);
   const profile = c.object(o.profile, "profile");
-  const server = c.object(o.server, "server");
-  const thresholds = c.numbers(o.lossThresholdsPct, "lossThresholdsPct");
-  if (thresholds.length === 0)
-    c.fail("lossThresholdsPct", "a non-empty array", o.lossThresholdsPct);
   const speedBps = c.number(o.speedBps, "speedBps");
   if (speedBps <= 0) c.fail("speedBps", "a positive number of bit/s", o.speedBps);
-  const parsedServer: RunResult["server"] = {
-    address: c.string(server.address, "server.address"),
-    kind: c.oneOf(server.kind, "server.kind", ["trex", "emulator"] as const),
-    version: c.string(server.version, "server.version"),
-  };
-  if (server.dut !== undefined) parsedServer.dut = c.string(server.dut, "server.dut");
-  const checked: RunResult = {
+  const checkedResult: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: "autotrex", version: c.string(tool.version, "tool.version") },
     profile: {
       name: c.string(profile.name, "profile.name"),
       description: c.string(profile.description, "profile.description"),
     },
-    server: parsedServer,
+    server: serverOf(c, o.server),
     speedBps,
-    lossThresholdsPct: thresholds,
     startedAt: c.string(o.startedAt, "startedAt"),
     finishedAt: o.finishedAt === null ? null : c.string(o.finishedAt, "finishedAt"),
     status: c.oneOf(o.status, "status", ["running", "complete", "interrupted", "failed"] as const),
-    parameters: parameters(c, o.parameters, "parameters"),
-    sizes: c.array(o.sizes, "sizes").map((s, i) => sizeResult(c, s, `sizes[${i}]`)),
+    parameters: parameters(c, o.parameters, "parameters", read.thresholds),
+    sizes: c.array(o.sizes, "sizes").map((s, i) => sizeResult(c, s, `sizes[${i}]`, read)),
   };
-  return checked;
+  return checkedResult;
 }

@@ -74,7 +74,7 @@ function parametersOf(opts: RunOptions): RunParameters {
     profilePath: opts.profilePath,
     sizes: opts.sizes,
     durationS: opts.durationS,
-    lossThresholdsPct: opts.lossThresholdsPct,
+    thresholds: opts.thresholds,
     encapOverhead: opts.encapOverhead,
     txPort: opts.txPort,
     rxPort: opts.rxPort,
@@ -87,12 +87,17 @@ function parametersOf(opts: RunOptions): RunParameters {
   };
 }
 
-function thresholdOutcomes(search: SearchResult, frameSize: number): ThresholdOutcome[] {
+/** The search's results (one per threshold, in the spec's order) under the thresholds' names. */
+function thresholdOutcomes(
+  search: SearchResult,
+  frameSize: number,
+  thresholds: RunOptions["thresholds"],
+): ThresholdOutcome[] {
   const outcomes: ThresholdOutcome[] = [];
-  for (const r of search.results) {
+  for (const [i, r] of search.results.entries()) {
     if (r.ratePps === null) continue;
     outcomes.push({
-      lossThresholdPct: r.lossThresholdPct,
+      threshold: thresholds[i].name,
       ratePps: r.ratePps,
       l1Bps: l1Bps(r.ratePps, frameSize),
       l2Bps: l2Bps(r.ratePps, frameSize),
@@ -178,7 +183,7 @@ function searchSize(
     getSearchAlgorithm(opts.search),
     {
       lineRatePps: lineRate,
-      lossThresholdsPct: opts.lossThresholdsPct,
+      lossThresholdsPct: opts.thresholds.map((t) => t.lossPct),
       finalDurationS: opts.durationS,
       ...(opts.sizeTimeLimitS === undefined ? {} : { maxTrialSeconds: opts.sizeTimeLimitS }),
     },
@@ -239,17 +244,21 @@ async function measureSize(
       message: `${frameSize} B: search stopped early: ${search.stopReason}`,
     });
   }
-  const results = thresholdOutcomes(search, rateSize);
+  const results = thresholdOutcomes(search, rateSize, opts.thresholds);
   if (opts.latencyPps !== null) {
     await addLatency(ctx, frameSize, trialPlan, results, opts.latencyPps);
   }
-  const primary = results.find((r) => r.lossThresholdPct === opts.lossThresholdsPct[0]);
+  const [first] = opts.thresholds;
+  const primary = results.find((r) => r.threshold === first.name);
   return {
     frameSize,
     status: primary ? "ok" : "failed",
     ...(primary
       ? {}
-      : { reason: search.stopReason ?? `no rate kept loss within ${opts.lossThresholdsPct[0]} %` }),
+      : {
+          reason:
+            search.stopReason ?? `no rate kept loss within ${first.lossPct} % (${first.name})`,
+        }),
     theoretical: theoretical(ctx.speedBps, rateSize),
     results,
     trialCount: search.trials.length,
@@ -345,7 +354,6 @@ function newResult(
     profile: { name: profile.name || basename(opts.profilePath), description: profile.description },
     server,
     speedBps,
-    lossThresholdsPct: opts.lossThresholdsPct,
     startedAt: new Date().toISOString(),
     finishedAt: null,
     status: "running",

@@ -1,13 +1,14 @@
 /** The searches `autotrex run --search <name>` can use; "mlr" unless told otherwise. */
 import { bisection } from "./bisection.ts";
 import { mlrSearch } from "./mlr.ts";
+import { defaultThresholds } from "./thresholds.ts";
 import type { SearchAlgorithm } from "./types.ts";
 
 export const DEFAULT_SEARCH = "mlr";
 
-/** Loss thresholds (%) when none are given: NDR alone for the original bisection, NDR and PDR otherwise. */
+/** The percentages of defaultThresholds (thresholds.ts): NDR alone for bisection, NDR and PDR otherwise. */
 export function defaultLossThresholdsPct(search: string): number[] {
-  return search === "bisection" ? [0.01] : [0.01, 0.5];
+  return defaultThresholds(search).map((t) => t.lossPct);
 }
 
 export const searchAlgorithms: Readonly<Record<string, SearchAlgorithm>> = {
@@ -30,4 +31,11 @@ export type { BisectionOptions } from "./bisection.ts";
 export { createMlrSearch, mlrSearch, MLR_DEFAULTS, targetDurations } from "./mlr.ts";
 export type { MlrOptions } from "./mlr.ts";
 export { SearchStop } from "./trial-log.ts";
+export {
+  defaultThresholds,
+  parseLossThresholds,
+  thresholdsFrom,
+  ThresholdError,
+  type Threshold,
+} from "./thresholds.ts";
 export type * from "./types.ts";

@@ -181,9 +181,9 @@ describe("chartConfiguration", () => {
 
 describe("chart text helpers", () => {
   it("formats thresholds, speeds, servers and values", () => {
-    expect(thresholdLabel(0.01, 0)).toBe("NDR (loss ≤ 0.01 %)");
-    expect(thresholdLabel(0, 0)).toBe("NDR (zero loss)");
-    expect(thresholdLabel(0.5, 1)).toBe("PDR (loss ≤ 0.5 %)");
+    expect(thresholdLabel({ name: "NDR", lossPct: 0.01 })).toBe("NDR (loss ≤ 0.01 %)");
+    expect(thresholdLabel({ name: "strict", lossPct: 0 })).toBe("strict (zero loss)");
+    expect(thresholdLabel({ name: "PDR", lossPct: 0.5 })).toBe("PDR (loss ≤ 0.5 %)");
     expect(formatSpeed(10e9)).toBe("10 Gb/s");
     expect(formatSpeed(2.5e9)).toBe("2.5 Gb/s");
     expect(formatSpeed(100e6)).toBe("100 Mb/s");

@@ -67,13 +67,13 @@ describe("compareRuns", () => {
     const c = compareRuns(current, makeResult(BASELINE), { tolerancePct: 2 });
     const r = row(c, 64, 0.01);
     expect(r).toMatchObject({
-      threshold: "NDR(0.01%)",
+      threshold: "NDR",
       baselineRatePps: 10e6,
       currentRatePps: 9.5e6,
       verdict: "regressed",
     });
     expect(r.changePct).toBeCloseTo(-5, 10);
-    expect(row(c, 64, 0.5)).toMatchObject({ threshold: "PDR(0.5%)", verdict: "ok", changePct: 0 });
+    expect(row(c, 64, 0.5)).toMatchObject({ threshold: "PDR", verdict: "ok", changePct: 0 });
     expect(c.regressed).toBe(true);
     expect(c.counts).toEqual({ ok: 5, improved: 0, regressed: 1, missing: 0, new: 0, "n/a": 0 });
   });
@@ -139,8 +139,23 @@ describe("compareRuns", () => {
 
   it.each([
     [{ profile: "tcp_1pkt_rand" }, "profile tcp_1pkt_rand (current) vs tcp_1pkt (baseline)"],
-    [{ lossThresholdsPct: [0, 0.5] }, "loss thresholds 0%,0.5% (current) vs 0.01%,0.5% (baseline)"],
-    [{ lossThresholdsPct: [0.01] }, "loss thresholds 0.01% (current) vs 0.01%,0.5% (baseline)"],
+    [
+      { thresholds: [0, 0.5] },
+      "loss thresholds NDR=0%,PDR=0.5% (current) vs NDR=0.01%,PDR=0.5% (baseline)",
+    ],
+    [
+      { thresholds: [0.01] },
+      "loss thresholds NDR=0.01% (current) vs NDR=0.01%,PDR=0.5% (baseline)",
+    ],
+    [
+      {
+        thresholds: [
+          { name: "NDR", lossPct: 0.01 },
+          { name: "loose", lossPct: 0.5 },
+        ],
+      },
+      "loss thresholds NDR=0.01%,loose=0.5% (current) vs NDR=0.01%,PDR=0.5% (baseline)",
+    ],
     [{ speedBps: 25e9 }, "port speed 25 Gb/s (current) vs 10 Gb/s (baseline)"],
   ])("refuses incompatible runs (%o), naming what differs", (change, message) => {
     const current = makeResult({ ...BASELINE, ...change });

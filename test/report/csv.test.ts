@@ -9,7 +9,7 @@ import {
   trialsCsvRow,
 } from "../../src/report/csv.ts";
 import type { TrialRecord } from "../../src/search/types.ts";
-import { outcome, runResult, size, SPEED_BPS } from "./fixtures.ts";
+import { outcome, runResult, size, SPEED_BPS, thresholdsOf } from "./fixtures.ts";
 
 /** 64 B at line rate, 128 B without a result, 1518 B at 0.5 Mpps; listed out of order. */
 function crafted() {
@@ -213,10 +213,10 @@ describe("trials.csv rows", () => {
   const line = lineRatePps(SPEED_BPS, 64);
 
   it("names a verdict column per threshold", () => {
-    expect(trialsCsvHeader([0.01, 0.5])).toBe(
+    expect(trialsCsvHeader(thresholdsOf([0.01, 0.5]))).toBe(
       "frame_size,trial,started_at,rate_pps,offered_pps,line_rate_pct,duration_s,elapsed_s," +
         "tx_packets,rx_packets," +
-        "loss_ratio,verdict_loss_le_0.01pct,verdict_loss_le_0.5pct,invalid_reason\r\n",
+        "loss_ratio,verdict_NDR,verdict_PDR,invalid_reason\r\n",
     );
   });
 

@@ -3,7 +3,13 @@ import { afterEach, beforeEach, vi } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { l1Bps, l2Bps, lineRatePps } from "../../src/rate/line-rate.ts";
-import type { RunResult, SizeResult } from "../../src/report/result.ts";
+import {
+  RESULT_SCHEMA_VERSION,
+  type RunResult,
+  type SizeResult,
+  type Threshold,
+} from "../../src/report/result.ts";
+import { thresholdsOf } from "./fixtures.ts";
 
 /** Per frame size: a rate (pps) per threshold, null where that threshold found none; or "n/a". */
 export type SizeSpec = Array<number | null> | "n/a" | "failed";
@@ -11,7 +17,8 @@ export type SizeSpec = Array<number | null> | "n/a" | "failed";
 export interface ResultSpec {
   profile?: string;
   speedBps?: number;
-  lossThresholdsPct?: number[];
+  /** Percentages (named as plain --loss-threshold values are) or named thresholds. */
+  thresholds?: ReadonlyArray<number | Threshold>;
   startedAt?: string;
   dut?: string;
   sizes: Record<number, SizeSpec>;
@@ -20,7 +27,7 @@ export interface ResultSpec {
 /** A result.json as the runner writes it, with the rates given. */
 export function makeResult(spec: ResultSpec): RunResult {
   const speedBps = spec.speedBps ?? 10e9;
-  const thresholds = spec.lossThresholdsPct ?? [0.01, 0.5];
+  const thresholds = thresholdsOf(spec.thresholds ?? [0.01, 0.5]);
   const sizes: SizeResult[] = Object.entries(spec.sizes).map(([key, value]) => {
     const frameSize = Number(key);
     const linePps = lineRatePps(speedBps, frameSize);
@@ -45,11 +52,12 @@ export function makeResult(spec: ResultSpec): RunResult {
       status: "ok",
       theoretical,
       results: value.flatMap((ratePps, i) =>
-        ratePps === null
+        // a rate beyond the run's thresholds is not part of it
+        ratePps === null || i >= thresholds.length
           ? []
           : [
               {
-                lossThresholdPct: thresholds[i],
+                threshold: thresholds[i].name,
                 ratePps,
                 l1Bps: l1Bps(ratePps, frameSize),
                 l2Bps: l2Bps(ratePps, frameSize),
@@ -64,7 +72,7 @@ export function makeResult(spec: ResultSpec): RunResult {
   });
   const startedAt = spec.startedAt ?? "2025-11-20T02:00:00.000Z";
   return {
-    schemaVersion: 1,
+    schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: "autotrex", version: "0.1.0" },
     profile: { name: spec.profile ?? "tcp_1pkt", description: "one TCP packet" },
     server: {
@@ -74,7 +82,6 @@ export function makeResult(spec: ResultSpec): RunResult {
       dut: spec.dut ?? "default",
     },
     speedBps,
-    lossThresholdsPct: thresholds,
     startedAt,
     finishedAt: startedAt,
     status: "complete",
@@ -82,7 +89,7 @@ export function makeResult(spec: ResultSpec): RunResult {
       profilePath: `profiles/${spec.profile ?? "tcp_1pkt"}.ts`,
       sizes: Object.keys(spec.sizes).map(Number),
       durationS: 30,
-      lossThresholdsPct: thresholds,
+      thresholds,
       encapOverhead: 0,
       txPort: 0,
       rxPort: 1,

@@ -113,7 +113,7 @@ describe("RunDirectory", () => {
     expect(lines.at(-1)).toBe("");
     expect(lines.slice(0, -1)).toEqual([
       "frame_size,trial,started_at,rate_pps,offered_pps,line_rate_pct,duration_s,elapsed_s," +
-        "tx_packets,rx_packets,loss_ratio,verdict_loss_le_0.01pct,verdict_loss_le_0.5pct," +
+        "tx_packets,rx_packets,loss_ratio,verdict_NDR,verdict_PDR," +
         "invalid_reason",
       "64,0,2025-11-23T08:15:00.000Z,1000000.0,1000000.0,6.72,1.0,1.0,1000000,1000000,0.0,pass,pass,",
       "64,1,2025-11-23T08:15:00.000Z,1000000.0,1000000.0,6.72,1.0,1.0,1000000,999000,0.001,fail,pass,",
@@ -175,9 +175,9 @@ describe("RunDirectory.load errors name the file and the problem", () => {
   });
 
   it("a schema version this autotrex does not read", () => {
-    const out = edited((r) => (r.schemaVersion = 2));
+    const out = edited((r) => (r.schemaVersion = 3));
     expect(() => RunDirectory.load(out)).toThrow(
-      `${join(out, "result.json")}: schemaVersion number 2 is not supported (this autotrex reads version 1)`,
+      `${join(out, "result.json")}: schemaVersion number 3 is not supported (this autotrex reads versions 1 and 2)`,
     );
   });
 
@@ -203,9 +203,9 @@ describe("RunDirectory.load errors name the file and the problem", () => {
         edited((r) => ((r.parameters as Record<string, unknown>).sizes = [64, "x"])),
       ),
     ).toThrow(/parameters\.sizes\[1\] must be a whole number/);
-    expect(() => RunDirectory.load(edited((r) => (r.lossThresholdsPct = [])))).toThrow(
-      /lossThresholdsPct must be a non-empty array/,
-    );
+    expect(() =>
+      RunDirectory.load(edited((r) => ((r.parameters as Record<string, unknown>).thresholds = []))),
+    ).toThrow(/parameters\.thresholds must be a non-empty array/);
   });
 });
 

@@ -30,7 +30,7 @@ describe("buildTrend", () => {
   it("orders runs by startedAt and takes the primary threshold's rate per size", () => {
     const trend = buildTrend(RUNS);
     expect(trend.profile).toBe("tcp_1pkt");
-    expect(trend.lossThresholdPct).toBe(0.01);
+    expect(trend.threshold).toEqual({ name: "NDR", lossPct: 0.01 });
     expect(trend.frameSizes).toEqual([64, 1518, 9216]);
     expect(trend.points).toEqual([
       { run: "night-20", startedAt: "2025-11-20T02:00:00.000Z", ratePps: [10e6, 800e3, null] },
@@ -40,12 +40,12 @@ describe("buildTrend", () => {
   });
 
   it("accepts runs whose further thresholds differ, but not another primary, profile or speed", () => {
-    const pdrOnly = night(23, { 64: [9e6] }, { lossThresholdsPct: [0.01] });
+    const pdrOnly = night(23, { 64: [9e6] }, { thresholds: [0.01] });
     expect(buildTrend([...RUNS, pdrOnly]).points).toHaveLength(4);
     expect(() => buildTrend([])).toThrow(TrendInputError);
-    expect(() =>
-      buildTrend([...RUNS, night(23, { 64: [9e6] }, { lossThresholdsPct: [0] })]),
-    ).toThrow("runs are not comparable: loss thresholds 0% (night-23) vs 0.01% (night-20)");
+    expect(() => buildTrend([...RUNS, night(23, { 64: [9e6] }, { thresholds: [0] })])).toThrow(
+      "runs are not comparable: loss thresholds NDR=0% (night-23) vs NDR=0.01% (night-20)",
+    );
     expect(() => buildTrend([...RUNS, night(23, { 64: [9e6] }, { profile: "ipv6_1pkt" })])).toThrow(
       /profile ipv6_1pkt \(night-23\) vs tcp_1pkt \(night-20\)/,
     );

@@ -15,7 +15,7 @@ export function emulatedRun(overrides: Partial<RunOptions> = {}): RunOptions {
     profilePath: join(PROFILES, "tcp_1pkt.ts"),
     sizes: [64, 1518],
     durationS: 30,
-    lossThresholdsPct: [0.01],
+    thresholds: [{ name: "NDR", lossPct: 0.01 }],
     encapOverhead: 0,
     txPort: 0,
     rxPort: 1,

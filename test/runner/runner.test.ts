@@ -101,12 +101,12 @@ describe("runBenchmark against the emulator (bisection)", () => {
     await runBenchmark(opts);
     const result = JSON.parse(readFileSync(join(opts.outDir, "result.json"), "utf8")) as RunResult;
     expect(result).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       status: "complete",
-      lossThresholdsPct: [0.01],
       speedBps: SPEED,
     });
     expect(result.profile.name).toBe("tcp_1pkt");
+    expect(result.parameters.thresholds).toEqual([{ name: "NDR", lossPct: 0.01 }]);
     for (const metric of ["Mpps", "L1Gbps", "L2Gbps"]) {
       const rows = readCsv(join(opts.outDir, `${metric}.csv`));
       expect(rows[0]).toEqual([metric]);
@@ -136,7 +136,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
             (r) =>
               Number(r[col("rate_pps")]) >= res.ratePps &&
               Number(r[col("duration_s")]) === 30 &&
-              r[col("verdict_loss_le_0.01pct")] === "pass",
+              r[col("verdict_NDR")] === "pass",
           ),
         ).toBe(true);
       }
@@ -224,7 +224,10 @@ describe("runBenchmark against the emulator (bisection)", () => {
     const opts = emulatedRun({
       sizes: [64, 1518],
       search: "mlr",
-      lossThresholdsPct: [0.01, 0.5],
+      thresholds: [
+        { name: "NDR", lossPct: 0.01 },
+        { name: "PDR", lossPct: 0.5 },
+      ],
       emulate: { dut: "software", timeScale: 0, seed: 1 },
     });
     const { result } = await runBenchmark(opts);
@@ -240,7 +243,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
         for (const n of r.trials!) {
           const row = trials.find((t) => t[0] === String(size.frameSize) && t[1] === String(n))!;
           const offered = Number(row[col("offered_pps")]);
-          if (row[col("verdict_loss_le_0.01pct")] === "pass") {
+          if (row[col("verdict_NDR")] === "pass") {
             expect(r.ratePps).toBeLessThanOrEqual(offered);
           }
         }
