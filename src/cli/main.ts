@@ -91,6 +91,25 @@ function holdSignals(hold: boolean): void {
   }
 }
 
+/**
+ * The reader of stdout or stderr went away (`autotrex simulate … | head`): never a stack trace.
+ * A command that holds a server or runs one keeps going (its results go to disk, its ports
+ * must be released); any other ends quietly, as if its output had been read.
+ */
+let pipeCloseTolerated = false;
+
+function toleratePipeClose(command: string | undefined): void {
+  // once per process: main() also runs in-process, in tests
+  if (pipeCloseTolerated) return;
+  pipeCloseTolerated = true;
+  const keepGoing = command === "run" || command === "serve" || command === "emulate";
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", () => {
+      if (!keepGoing) process.exit(ExitCode.ok);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   holdSignals(true);
   let exitCode: number = ExitCode.ok;
@@ -101,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError();
   const requested = requestedCommand(argv);
+  toleratePipeClose(requested);
   for (const [name, entry] of Object.entries(COMMANDS)) {
     if (name !== requested) {
       // Listed in the help (and in "did you mean"), never run: its module is not loaded.

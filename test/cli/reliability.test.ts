@@ -3,6 +3,7 @@
  * every failure is one line with its documented exit status, a run stops cleanly, and
  * Ctrl-C/SIGTERM ends it within a second whatever it is doing.
  */
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Router } from "zeromq";
@@ -11,7 +12,7 @@ import { startEmulator, type RunningEmulator } from "../../src/emulator/index.ts
 import { TrexClient } from "../../src/trex/index.ts";
 import type { RunResult } from "../../src/report/result.ts";
 import { makeResult } from "../report/helpers.ts";
-import { autotrex, canMountTmpfs, expectOneLine, mountTmpfs, tempDir } from "./helpers.ts";
+import { autotrex, canMountTmpfs, expectOneLine, mountTmpfs, ROOT, tempDir } from "./helpers.ts";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -342,6 +343,20 @@ describe("a port taken over mid-run", () => {
 });
 
 describe("bad input is one line with its exit status", () => {
+  it("a reader that goes away (| head) ends simulate quietly: exit 0, no stack trace", async () => {
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "bin/autotrex.js"), "simulate", "profiles/tcp_1pkt_rand.ts", "--count", "20000"],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise((done) => child.on("exit", done));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
   it("emulate on a busy port names it and the flag; --faults with an alias bomb names the file", async () => {
     const busy = await emulator();
     const port = /:(\d+)$/.exec(busy.rpcUrl)![1];
