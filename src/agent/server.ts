@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { DEFAULT_FRAME_SIZES, frameSizeProblem } from "../rate/line-rate.ts";
 import type { RunParameters, RunResult } from "../report/result.ts";
 import { ProfileError, ProfileInterruptedError } from "../profile/index.ts";
+import { OutputWriteError } from "../report/run-directory.ts";
 import { runBenchmark, RunSetupError } from "../runner/runner.ts";
 import type { RunEvent, RunOptions } from "../runner/types.ts";
 import {
@@ -424,11 +425,13 @@ export class Agent {
       );
     } catch (err) {
       // Same statuses as a local run: 2 for a bad profile or port setup, 3 for the server,
-      // 130 for a run cancelled while its profile was loading.
+      // 4 for a result file that could not be written, 130 for a run cancelled while its
+      // profile was loading.
       const setup = err instanceof RunSetupError || err instanceof ProfileError;
+      const status = setup ? 2 : err instanceof OutputWriteError ? 4 : 3;
       if (err instanceof ProfileInterruptedError)
         this.settle(run, "interrupted", 130, undefined, err.message);
-      else this.settle(run, "failed", setup ? 2 : 3, undefined, (err as Error).message);
+      else this.settle(run, "failed", status, undefined, (err as Error).message);
     } finally {
       this.running = undefined;
       void this.pump();
