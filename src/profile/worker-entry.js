@@ -5,7 +5,11 @@
 // "autotrex" resolve hook itself before importing the TypeScript.
 import { register } from "node:module";
 import { register as registerTsx } from "tsx/esm/api";
+import { existsSync } from "node:fs";
 
+// Compiled (dist/, no worker.ts here): load the public API natively first, since once the hooks
+// are registered every module load crosses to the hooks thread; the profile then finds it loaded.
+if (!existsSync(new URL("./worker.ts", import.meta.url))) await import("../index.js");
 registerTsx();
 register("./resolve-hook.js", import.meta.url);
 await import("./worker.ts");
