@@ -7,7 +7,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { autotrex, readResult, ROOT, tempDir } from "./helpers.ts";
+import { autotrex, readResult, ROOT, sleep, startAutotrex, tempDir } from "./helpers.ts";
 
 const BIN = join(ROOT, "bin/autotrex.js");
 
@@ -94,6 +94,18 @@ wait $child`,
     expect(r.stderr).toMatch(
       /^autotrex: TRex exited \(1\) before answering on .* Could not find all interfaces \(asked for: 2, found: 1\)\. \(log: .*trex\.log\)$/m,
     );
+  }, 30_000);
+
+  it("stops a server that never answers when Ctrl-C comes while waiting for it (exit 130)", async () => {
+    const dir = fakeTrexDir("_t-rex-64", `echo $$ > "${"$"}{0%/*}/pid"; exec sleep 120`);
+    const run = startAutotrex(runArgs(dir, tempDir("trexdir-wait"), await freePort()));
+    for (let i = 0; i < 100 && !existsSync(join(dir, "pid")); i++) await sleep(100);
+    await sleep(500);
+    run.kill("SIGINT");
+    const r = await run.exit;
+    expect(r.code, r.stderr).toBe(130);
+    const pid = Number(readFileSync(join(dir, "pid"), "utf8"));
+    expect(() => process.kill(pid, 0), "the stand-in server is gone").toThrow();
   }, 30_000);
 
   it("names a directory without a TRex binary (exit 3)", async () => {
