@@ -2,8 +2,8 @@
  * `autotrex run <profile>`: the main job.
  */
 import { Option, type Command } from "commander";
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { basename, extname, join, resolve } from "node:path";
+import { existsSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { AgentError, runViaAgent } from "../agent/client.ts";
 import type { RunRequest } from "../agent/protocol.ts";
 import { readTokenFile } from "../agent/security.ts";
@@ -246,7 +246,15 @@ function checkOutDir(outDir: string): string | undefined {
  */
 function discardIfNothingMeasured(outDir: string, createdDir: string | undefined): boolean {
   if (!createdDir || existsSync(join(outDir, TRIALS_FILE))) return false;
-  rmSync(createdDir, { recursive: true, force: true });
+  rmSync(outDir, { recursive: true, force: true });
+  // Parents this run created go too, unless another run put something there meanwhile.
+  for (let dir = dirname(outDir); dir.startsWith(createdDir); dir = dirname(dir)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      break;
+    }
+  }
   return true;
 }
 
