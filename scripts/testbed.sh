@@ -20,7 +20,8 @@ Layout (traffic never leaves the machine):
   TRex port 0  atx-p0 (root ns) <-veth-> atx-d0 10.10.0.1/24 ┐ netns atx-dut:
   TRex port 1  atx-p1 (root ns) <-veth-> atx-d1 10.20.0.1/24 ┘ ip_forward=1
   The netns routes 16.0.0.0/8 to port 0 and 48.0.0.0/8 to port 1 (static ARP to TRex's
-  MACs). atx-p0/atx-p1 have no address, no IPv6, forwarding=0 and never answer ARP.
+  MACs). atx-p0/atx-p1 have no address, no IPv6, forwarding=0, never answer ARP, and
+  what arrives on them is routed to a blackhole (ip rule iif ... table 5001).
   MTU 9216 everywhere (9216 B frames).
 
 Environment:
@@ -42,6 +43,9 @@ DUT_MACS=(02:00:00:a7:d0:00 02:00:00:a7:d0:01)
 DUT_IPS=(10.10.0.1 10.20.0.1)                    # the DUT's side of each subnet (/24)
 TREX_IPS=(10.10.0.2 10.20.0.2)                   # TRex's port_info ip
 ROUTED_NETS=(16.0.0.0/8 48.0.0.0/8)              # the profiles' sources (port 0) and destinations (port 1)
+# Policy routing in the root netns: whatever arrives on a generator-side veth is looked up in
+# this table, whose only route is a blackhole, so the host never routes it anywhere (eth0...).
+BLACKHOLE_TABLE=5001
 MTU=9216                                         # >= 9198: a 9216 B frame is a 9198 B IP packet
 # The af_packet ring: TRex's default (framecnt 256) drops above ~150 kpps at its own RX.
 AF_PACKET_RING="blocksz=593920,framesz=9280,framecnt=4096"
@@ -74,7 +78,9 @@ need_root() {
 
 link_exists() { ip link show dev "$1" >/dev/null 2>&1; }
 ns_link_exists() { ip -n "$NETNS" link show dev "$1" >/dev/null 2>&1; }
-ns_exists() { ip netns list | grep -qw "^$NETNS"; }
+# No `cmd | grep -q` here: with pipefail, grep quitting early can fail the pipeline (SIGPIPE).
+ns_exists() { [[ $'\n'$(ip netns list)$'\n' == *$'\n'"$NETNS"[$' \n']* ]]; }
+blackholed() { [[ $(ip rule show pref "$BLACKHOLE_TABLE") == *"iif $1 "* ]]; }
 
 # Generator side: a bare L2 port for TRex's af_packet; the host itself must ignore it.
 setup_generator_if() {
@@ -85,6 +91,8 @@ setup_generator_if() {
   sysctl -qw "net.ipv4.conf.$ifname.forwarding=0"
   sysctl -qw "net.ipv4.conf.$ifname.arp_ignore=8" # never answer ARP for the host's addresses
   sysctl -qw "net.ipv4.conf.$ifname.accept_redirects=0"
+  ip route replace blackhole default table "$BLACKHOLE_TABLE"
+  blackholed "$ifname" || ip rule add pref "$BLACKHOLE_TABLE" iif "$ifname" table "$BLACKHOLE_TABLE"
   ip link set dev "$ifname" up
 }
 
@@ -221,6 +229,10 @@ destroy_testbed() {
     if link_exists "${GEN_IFS[$i]}"; then ip link del dev "${GEN_IFS[$i]}"; fi
   done
   if ns_exists; then ip netns del "$NETNS"; fi
+  for i in 0 1; do
+    while ip rule del pref "$BLACKHOLE_TABLE" iif "${GEN_IFS[$i]}" 2>/dev/null; do :; done
+  done
+  ip route flush table "$BLACKHOLE_TABLE" 2>/dev/null || true
   rm -f "$STATE_DIR/trex_cfg.yaml" "$CFG_PATH_FILE"
   echo "testbed: down"
 }
@@ -237,7 +249,8 @@ status() {
     if link_exists "${GEN_IFS[$i]}"; then
       echo "${GEN_IFS[$i]}: $(ip -br link show dev "${GEN_IFS[$i]}" | awk '{print $2, $3}')" \
         "mtu $(cat "/sys/class/net/${GEN_IFS[$i]}/mtu")" \
-        "forwarding=$(sysctl -n "net.ipv4.conf.${GEN_IFS[$i]}.forwarding")"
+        "forwarding=$(sysctl -n "net.ipv4.conf.${GEN_IFS[$i]}.forwarding")" \
+        "$(blackholed "${GEN_IFS[$i]}" && echo "blackholed (table $BLACKHOLE_TABLE)")"
     else
       echo "${GEN_IFS[$i]}: missing"
       ok=1
