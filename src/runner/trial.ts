@@ -113,6 +113,7 @@ export async function runTrial(
     const startedAtS = await client.start(txPorts, { totalPps: ratePps, durationS });
     const end = await client.waitOnTraffic(txPorts, {
       signal: plan.signal,
+      startedAtS,
       expectedS: durationS,
       stopAfterS: durationS + overrunLimitS(durationS),
     });

@@ -76,11 +76,13 @@ export interface WaitOptions {
    * END_POLL_MS: it bounds how much the measured transmit time can overstate the real one.
    */
   pollMs?: number;
-  /** When the traffic is due to end, s after the start: polls before then are sparse. */
+  /** The server's time when the traffic started (start()'s answer), s. */
+  startedAtS?: number;
+  /** When the traffic is due to end, server seconds after the start: polls before are sparse. */
   expectedS?: number;
   /**
-   * Stop the ports if they still transmit this long after the call, s, and wait for them to
-   * go idle: a generator that cannot keep up would otherwise take rate x duration packets'
+   * Stop the ports if they still transmit this long after the start, server seconds, and wait
+   * for them to go idle: a generator that cannot keep up would otherwise take rate x duration packets'
    * time (a 1 s trial of 9216 B frames on a software TRex took 150 s).
    */
   stopAfterS?: number;
@@ -91,6 +93,24 @@ export interface WaitOptions {
 export const END_POLL_MS = 10;
 /** Longest sleep between two polls while traffic is far from its end, ms. */
 const FAR_POLL_MS = 250;
+/** Fastest server clock the polling follows: an emulator at time scale 0.001. */
+const MAX_CLOCK_RATE = 1000;
+
+/**
+ * Where the server's clock stands since the traffic started, and how fast it runs against
+ * ours (1 for a real TRex; 1 / time scale for the emulator). Without a start time: our own.
+ */
+function serverClock(
+  startedAtS: number | undefined,
+  serverTimeS: number,
+  waitedMs: number,
+): { elapsedS: number; rate: number; known: boolean } {
+  if (startedAtS === undefined) return { elapsedS: waitedMs / 1000, rate: 1, known: true };
+  const elapsedS = serverTimeS - startedAtS;
+  if (!(waitedMs >= 1 && elapsedS > 0)) return { elapsedS, rate: 1, known: false };
+  const rate = (elapsedS * 1000) / waitedMs;
+  return { elapsedS, rate: Math.min(MAX_CLOCK_RATE, Math.max(1, rate)), known: true };
+}
 
 /**
  * When traffic ended by the server's clock (ping `ts`), s: between the last poll that still saw
@@ -497,7 +517,6 @@ export class TrexClient {
   async waitOnTraffic(ports: number[], opts: WaitOptions = {}): Promise<TrafficEnd> {
     const started = performance.now();
     const pollMs = opts.pollMs ?? END_POLL_MS;
-    const expectedMs = (opts.expectedS ?? 0) * 1000;
     let lastBusyAtS: number | undefined;
     let stopped = false;
     for (;;) {
@@ -509,7 +528,8 @@ export class TrexClient {
       }
       lastBusyAtS = serverTimeS;
       const waited = performance.now() - started;
-      if (!stopped && opts.stopAfterS !== undefined && waited >= opts.stopAfterS * 1000) {
+      const clock = serverClock(opts.startedAtS, serverTimeS, waited);
+      if (!stopped && opts.stopAfterS !== undefined && clock.elapsedS >= opts.stopAfterS) {
         await this.stop(ports);
         stopped = true;
         continue;
@@ -523,8 +543,16 @@ export class TrexClient {
           this.address,
         );
       }
-      const untilEnd = expectedMs - waited;
-      let next = untilEnd > 2 * pollMs ? Math.min(untilEnd / 2, FAR_POLL_MS) : pollMs;
+      // Intervals are set on the server's clock: an accelerated emulator is polled as finely,
+      // in its own seconds, as a real server.
+      const untilEndMs = (((opts.expectedS ?? 0) - clock.elapsedS) * 1000) / clock.rate;
+      const fineMs = pollMs / clock.rate;
+      // Until the clock's pace is known (a millisecond in), poll again at once.
+      let next = !clock.known
+        ? 1
+        : untilEndMs > 2 * fineMs
+          ? Math.min(untilEndMs / 2, FAR_POLL_MS)
+          : fineMs;
       if (opts.timeoutMs !== undefined) next = Math.min(next, opts.timeoutMs - waited);
       await sleep(Math.max(0, next), opts.signal);
     }

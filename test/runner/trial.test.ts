@@ -82,6 +82,30 @@ describe("runTrial measures what the generator really offered", () => {
   }, 15_000);
 });
 
+describe("runTrial on an accelerated emulator", () => {
+  it("polls on the server's clock: the overrun stop and the end are seen in model seconds", async () => {
+    // Time scale 0.01: a model second is 10 ms; the stretched trial would take 24.8 model s.
+    const { client, plan } = await testbed("software", 0.01);
+    const outcome = await runTrial(client, plan, LINE_64_PPS, 1);
+    expect(outcome.elapsedS!).toBeGreaterThanOrEqual(1 + overrunLimitS(1));
+    expect(outcome.elapsedS!).toBeLessThan(1 + overrunLimitS(1) + 0.5);
+    // The end lies between the last busy poll and the idle one; on a loaded machine a
+    // millisecond late is a tenth of a model second here.
+    expect(outcome.elapsedMinS!).toBeGreaterThan(outcome.elapsedS! - 1);
+    expect(outcome.offeredPps! / 600_000).toBeGreaterThan(0.8);
+    expect(outcome.offeredPps! / 600_000).toBeLessThanOrEqual(1.0001);
+  });
+
+  it("sees a trial that kept up end on time", async () => {
+    const { client, plan } = await testbed("default", 0.01);
+    const outcome = await runTrial(client, plan, 1_000_000, 5);
+    expect(outcome.elapsedS!).toBeGreaterThanOrEqual(5);
+    expect(outcome.elapsedS!).toBeLessThan(6);
+    expect(outcome.elapsedMinS!).toBeLessThanOrEqual(5);
+    expect(outcome.offeredPps).toBeGreaterThan(1_000_000 * 0.83);
+  });
+});
+
 describe("trial arithmetic", () => {
   it("offered rate: packets over the longer of asked and measured time", () => {
     expect(offeredRatePps(1_000_000, 1, 4)).toBe(250_000);
