@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { RunResult, SizeResult } from "../report/result.ts";
+import { parseRunResult, ResultFileError } from "../report/validate.ts";
 import type { RunEvent } from "../runner/types.ts";
 import {
   loadBenchmarkService,
@@ -94,6 +95,16 @@ export interface RemoteRunOutcome {
   error: string;
 }
 
+/** The agent's result.json, checked (an older agent's version 1 file is converted). */
+function agentResult(text: string, address: string): RunResult {
+  try {
+    return parseRunResult(text, `result.json from agent ${address}`);
+  } catch (err) {
+    if (err instanceof ResultFileError) throw new AgentError(err.message, grpc.status.DATA_LOSS);
+    throw err;
+  }
+}
+
 /**
  * Submits a run, relays progress to `onEvent`, downloads the run's files into `outDir`.
  * Aborting `signal` cancels the run on the agent (traffic stopped, ports released).
@@ -154,7 +165,7 @@ export async function runViaAgent(
     mkdirSync(outDir, { recursive: true });
     for (const file of files.files) writeFileSync(join(outDir, basename(file.name)), file.content);
     const result = finished!.resultJson
-      ? (JSON.parse(finished!.resultJson) as RunResult)
+      ? agentResult(finished!.resultJson, opts.address)
       : undefined;
     return { exitCode: finished!.exitCode, result, outDir, error: finished!.error };
   } finally {
