@@ -127,7 +127,7 @@ export async function simulate(path: string, opts: SimulateOptions): Promise<num
     const shown =
       pcap.packetCount > listed ? `, the first ${listed} listed (--list N for more)` : "";
     out.push(
-      `# wrote ${pcap.packetCount} packets (${pcap.byteCount} bytes) to ${opts.pcap}${shown}`,
+      `# wrote ${pcap.packetCount} packet${pcap.packetCount === 1 ? "" : "s"} (${pcap.byteCount} bytes) to ${opts.pcap}${shown}`,
     );
   }
   flush(out);

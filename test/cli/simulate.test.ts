@@ -89,6 +89,8 @@ describe("autotrex simulate --pcap through the real binary", () => {
     expect(parsePcap(readFileSync(pcap)).records).toHaveLength(5000);
     const listed = await run(["tcp_1pkt_rand", "--count", "50", "--pcap", pcap, "--list", "25"]);
     expect(listed.stdout.trim().split("\n")).toHaveLength(1 + 25 + 1);
+    const one = await run(["tcp_1pkt_rand", "--count", "1", "--pcap", pcap]);
+    expect(one.stdout.trim().split("\n").at(-1)).toBe(`# wrote 1 packet (100 bytes) to ${pcap}`);
   });
 
   it("a pcap that cannot be written: one line naming the file and the errno, exit 2", async () => {
