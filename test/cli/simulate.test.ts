@@ -1,6 +1,14 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,6 +100,28 @@ describe("autotrex simulate --pcap through the real binary", () => {
     const one = await run(["tcp_1pkt_rand", "--count", "1", "--pcap", pcap]);
     expect(one.stdout.trim().split("\n").at(-1)).toBe(`# wrote 1 packet (100 bytes) to ${pcap}`);
   });
+
+  // GNU time (Debian's `time` package) reports the child's peak resident memory.
+  it.skipIf(!existsSync("/usr/bin/time"))(
+    "streams to disk: 30x the packets, the same peak memory (within 25 MB)",
+    async () => {
+      const peakKb = async (count: number) => {
+        const file = join(dir, `rss-${count}.pcap`);
+        const { stderr } = await promisify(execFile)("/usr/bin/time", [
+          "-f",
+          "rss %M",
+          process.execPath,
+          ...[bin, "simulate", "tcp_1pkt_rand", "--count", String(count), "--pcap", file],
+        ]);
+        expect(statSync(file).size).toBe(24 + count * 76);
+        rmSync(file);
+        return Number(/rss (\d+)/.exec(stderr)?.[1]);
+      };
+      const [small, large] = [await peakKb(50_000), await peakKb(1_500_000)];
+      // 1.5 M records are 114 MB: held in memory, they would show here.
+      expect(large - small).toBeLessThan(25 * 1024);
+    },
+  );
 
   it("a pcap that cannot be written: one line naming the file and the errno, exit 2", async () => {
     const readOnly = join(dir, "read-only");
