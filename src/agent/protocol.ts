@@ -23,6 +23,11 @@ export interface RunRequest {
   latencyPps: number;
   force: boolean;
   label: string;
+  /** Most trial-seconds per frame size; 0: the search's default. */
+  sizeTimeLimitS?: number;
+  allowSpeedMismatch?: boolean;
+  /** Time limit to load the profile, s; 0: the loader's default. */
+  profileTimeoutS?: number;
 }
 
 export interface TrialEventMessage {

@@ -7,20 +7,13 @@ import { HealthImplementation } from "grpc-health-check";
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_FRAME_SIZES, frameSizeProblem } from "../rate/line-rate.ts";
-import type { RunParameters, RunResult } from "../report/result.ts";
-import { ProfileError, ProfileInterruptedError } from "../profile/index.ts";
-import { OutputWriteError } from "../report/run-directory.ts";
-import { runBenchmark, RunSetupError } from "../runner/runner.ts";
+import type { RunResult } from "../report/result.ts";
+import { ExitCode, RunSetupError } from "../runner/exit-code.ts";
+import { exitStatusOf } from "../runner/exit-status.ts";
+import { runBenchmark } from "../runner/runner.ts";
+import { normalizeRun, type RunRequestFields, type RunSettings } from "../runner/spec.ts";
 import type { RunEvent, RunOptions } from "../runner/types.ts";
-import {
-  DEFAULT_SEARCH,
-  defaultThresholds,
-  getSearchAlgorithm,
-  thresholdsFrom,
-  ThresholdError,
-  type Threshold,
-} from "../search/index.ts";
+import { thresholdsFrom, ThresholdError } from "../search/index.ts";
 import {
   loadBenchmarkService,
   MAX_REQUEST_BYTES,
@@ -66,59 +59,49 @@ interface AgentRun {
 }
 
 /** Agent-side request limits: what a sane benchmark asks for. */
-const LIMITS = { sizes: 64, durationS: 3600, thresholds: 8 };
-
 class InvalidRequest extends Error {}
 
-function validate(
-  request: RunRequest,
-  defaultDurationS: number,
-): Omit<RunParameters, "profilePath" | "server" | "emulate"> {
-  if (request.sizes.length > LIMITS.sizes)
-    throw new InvalidRequest(`at most ${LIMITS.sizes} frame sizes`);
-  for (const size of request.sizes) {
-    const problem = frameSizeProblem(size);
-    if (problem) throw new InvalidRequest(problem);
-  }
-  const durationS = request.durationS || defaultDurationS;
-  if (!(durationS > 0 && durationS <= LIMITS.durationS))
-    throw new InvalidRequest(`duration_s must be in (0, ${LIMITS.durationS}]`);
-  if (request.lossThresholdsPct.length > LIMITS.thresholds)
-    throw new InvalidRequest(`at most ${LIMITS.thresholds} loss thresholds`);
-  if (request.lossThresholdsPct.some((t) => !(t >= 0 && t < 100)))
-    throw new InvalidRequest("loss thresholds must be in [0, 100)");
-  const search = request.search || DEFAULT_SEARCH;
-  try {
-    getSearchAlgorithm(search);
-  } catch (err) {
-    throw new InvalidRequest((err as Error).message);
-  }
-  const rxPort = request.rxPort === 0 && request.txPort === 0 ? 1 : request.rxPort;
-  let thresholds: Threshold[];
-  try {
-    thresholds =
-      request.lossThresholdsPct.length > 0
-        ? thresholdsFrom(
+/**
+ * A request as the run spec's fields. proto3 scalars cannot be absent, so 0 and empty mean
+ * "not given" (the spec's default, or the agent's --duration), as documented in the .proto;
+ * the limits and every other rule are the run spec's, the same as for a local run.
+ */
+function askedOf(request: RunRequest, defaultDurationS: number | undefined): RunRequestFields {
+  const given = <T>(value: T, absent: boolean): T | undefined => (absent ? undefined : value);
+  const asked: RunRequestFields = {
+    sizes: given(request.sizes, request.sizes.length === 0),
+    durationS: request.durationS !== 0 ? request.durationS : defaultDurationS,
+    sizeTimeLimitS: given(request.sizeTimeLimitS ?? 0, !request.sizeTimeLimitS),
+    thresholds: given(
+      request.lossThresholdsPct.length === 0
+        ? []
+        : thresholdsFrom(
             request.lossThresholdsPct,
             request.lossThresholdNames ?? [],
-            "loss_thresholds",
-          )
-        : defaultThresholds(search);
-  } catch (err) {
-    if (err instanceof ThresholdError) throw new InvalidRequest(err.message);
-    throw err;
-  }
-  return {
-    sizes: request.sizes.length > 0 ? request.sizes : [...DEFAULT_FRAME_SIZES],
-    durationS,
-    thresholds,
+            "--loss-threshold",
+          ),
+      request.lossThresholdsPct.length === 0,
+    ),
     encapOverhead: request.encapOverhead,
     txPort: request.txPort,
-    rxPort,
+    rxPort: given(request.rxPort, request.rxPort === 0 && request.txPort === 0),
     bidirectional: request.bidirectional,
-    latencyPps: request.latencyPps > 0 ? request.latencyPps : null,
-    search,
+    latencyPps: given(request.latencyPps, request.latencyPps === 0),
+    search: given(request.search, request.search === ""),
   };
+  return Object.fromEntries(
+    Object.entries(asked).filter(([, v]) => v !== undefined),
+  ) as RunRequestFields;
+}
+
+function validate(request: RunRequest, defaultDurationS: number | undefined): RunSettings {
+  try {
+    return normalizeRun(askedOf(request, defaultDurationS));
+  } catch (err) {
+    if (err instanceof RunSetupError || err instanceof ThresholdError)
+      throw new InvalidRequest(err.message);
+    throw err;
+  }
 }
 
 function toEventMessage(runId: string, event: RunEvent): RunEventMessage | undefined {
@@ -268,7 +251,7 @@ export class Agent {
     let profilePath: string;
     try {
       profilePath = resolveProfileName(this.opts.profilesDir, request.profile);
-      validate(request, this.opts.defaultDurationS ?? 30);
+      validate(request, this.opts.defaultDurationS);
     } catch (err) {
       const code =
         err instanceof ProfileAccessError
@@ -384,7 +367,7 @@ export class Agent {
   }
 
   private runOptions(run: AgentRun): RunOptions {
-    const p = validate(run.request, this.opts.defaultDurationS ?? 30);
+    const p = validate(run.request, this.opts.defaultDurationS);
     const target = this.opts.target;
     return {
       ...p,
@@ -393,7 +376,8 @@ export class Agent {
       emulate: "emulate" in target ? target.emulate : null,
       outDir: run.outDir,
       force: run.request.force,
-      allowSpeedMismatch: false,
+      allowSpeedMismatch: run.request.allowSpeedMismatch === true,
+      ...(run.request.profileTimeoutS ? { profileTimeoutS: run.request.profileTimeoutS } : {}),
       trexDir: null,
       trexCfg: null,
     };
@@ -424,14 +408,10 @@ export class Agent {
         outcome.result,
       );
     } catch (err) {
-      // Same statuses as a local run: 2 for a bad profile or port setup, 3 for the server,
-      // 4 for a result file that could not be written, 130 for a run cancelled while its
-      // profile was loading.
-      const setup = err instanceof RunSetupError || err instanceof ProfileError;
-      const status = setup ? 2 : err instanceof OutputWriteError ? 4 : 3;
-      if (err instanceof ProfileInterruptedError)
-        this.settle(run, "interrupted", 130, undefined, err.message);
-      else this.settle(run, "failed", status, undefined, (err as Error).message);
+      // The statuses of a local run, from the one mapping (runner/exit-status.ts).
+      const status = exitStatusOf(err);
+      const state = status === ExitCode.interrupted ? "interrupted" : "failed";
+      this.settle(run, state, status, undefined, (err as Error).message);
     } finally {
       this.running = undefined;
       void this.pump();

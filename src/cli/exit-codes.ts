@@ -1,21 +1,7 @@
-/** Documented exit statuses of every autotrex command (README "Exit statuses"). */
-export const ExitCode = {
-  ok: 0,
-  /**
-   * The run finished but at least one frame size failed (or `compare` found a regression);
-   * also an unexpected internal error.
-   */
-  someFailed: 1,
-  /** Bad usage, profile or configuration. */
-  usage: 2,
-  /** The TRex server could not be reached or misbehaved. */
-  server: 3,
-  /** A result or report file could not be written (EACCES, ENOSPC, EIO…): the line names it. */
-  writeFailed: 4,
-  interrupted: 130,
-} as const;
+/** Documented exit statuses of every autotrex command: defined once, in the runner, for the agent too. */
+import { ExitCode } from "../runner/exit-code.ts";
 
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+export { ExitCode, type ExitCodeValue } from "../runner/exit-code.ts";
 
 /**
  * `text` with the characters a terminal would not print shown as escapes (`\x00`, `\x1b`,

@@ -1,6 +1,7 @@
 /**
  * `autotrex run <profile>`: the main job.
  */
+import { status as grpcStatus } from "@grpc/grpc-js";
 import { Option, type Command } from "commander";
 import { existsSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
@@ -8,27 +9,29 @@ import { AgentError, runViaAgent } from "../agent/client.ts";
 import type { RunRequest } from "../agent/protocol.ts";
 import { readTokenFile } from "../agent/security.ts";
 import { DutSpecError, loadDutSpec } from "../emulator/index.ts";
-import {
-  DEFAULT_PROFILE_TIMEOUT_S,
-  ProfileError,
-  ProfileInterruptedError,
-} from "../profile/index.ts";
-import { DEFAULT_FRAME_SIZES, frameSizeProblem } from "../rate/line-rate.ts";
+import { DEFAULT_PROFILE_TIMEOUT_S } from "../profile/index.ts";
+import { DEFAULT_FRAME_SIZES } from "../rate/line-rate.ts";
 import type { RunParameters, RunResult } from "../report/result.ts";
 import { OutputWriteError, RunDirectory, TRIALS_FILE } from "../report/run-directory.ts";
-import { runBenchmark, RunSetupError } from "../runner/runner.ts";
-import { DEFAULT_SERVER, TrexStartError } from "../runner/server.ts";
+import { runBenchmark } from "../runner/runner.ts";
+import { exitStatusOf } from "../runner/exit-status.ts";
+import { RunSetupError } from "../runner/exit-code.ts";
+import {
+  conflictsWith,
+  EMULATE_DEFAULTS,
+  normalizeEmulate,
+  normalizeRun,
+  RUN_DEFAULTS,
+  type RunRequestFields,
+} from "../runner/spec.ts";
+import { DEFAULT_SERVER } from "../runner/server.ts";
 import type { RunOptions } from "../runner/types.ts";
 import {
-  defaultThresholds,
-  DEFAULT_SEARCH,
-  getSearchAlgorithm,
   parseLossThresholds,
   searchAlgorithms,
   ThresholdError,
   type Threshold,
 } from "../search/index.ts";
-import { TrexError } from "../trex/index.ts";
 import { parseTolerance, runCompare } from "./compare.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
 import { createProgress } from "./progress.ts";
@@ -37,22 +40,23 @@ import { profileArgument } from "./profiles.ts";
 interface RunFlags {
   server?: string;
   emulate?: boolean;
-  dut: string;
-  timeScale: string;
-  seed: string;
+  dut?: string;
+  timeScale?: string;
+  seed?: string;
   sizes?: string;
-  duration: string;
+  duration?: string;
   sizeTimeLimit?: string;
   lossThreshold?: string;
-  encapOverhead: string;
-  txPort: string;
-  rxPort: string;
+  encapOverhead?: string;
+  txPort?: string;
+  rxPort?: string;
   bidirectional?: boolean;
   latency?: string | boolean;
-  search: string;
+  search?: string;
   out?: string;
   force?: boolean;
   resume?: string;
+  resumeAnyway?: boolean;
   quiet?: boolean;
   json?: boolean;
   trexDir?: string;
@@ -89,8 +93,6 @@ async function compareWithBaseline(
   return Math.max(runExitCode, compareExit);
 }
 
-const DEFAULT_LATENCY_PPS = 1000;
-
 function parseNumber(
   flag: string,
   value: string,
@@ -104,21 +106,23 @@ function parseNumber(
   return n;
 }
 
+/** A number flag's text as a number; whether the number will do is the run spec's to say. */
+function numberFlag(flag: string, value: string | undefined, expected: string): number | undefined {
+  return value === undefined ? undefined : parseNumber(flag, value, () => true, expected);
+}
+
+/** `--sizes 64,128`: numbers here; whether each is a frame size is the run spec's rule. */
 export function parseSizes(list: string): number[] {
-  const sizes = list.split(",").map((part) => {
-    const n = parseNumber(
-      "--sizes",
-      part.trim(),
-      Number.isInteger,
-      "a comma-separated list of frame sizes in bytes",
+  return list
+    .split(",")
+    .map((part) =>
+      parseNumber(
+        "--sizes",
+        part.trim(),
+        () => true,
+        "a comma-separated list of frame sizes in bytes",
+      ),
     );
-    const problem = frameSizeProblem(n);
-    if (problem) throw new CliError(`--sizes: ${problem}`);
-    return n;
-  });
-  if (new Set(sizes).size !== sizes.length)
-    throw new CliError(`--sizes ${list}: a frame size is listed twice`);
-  return sizes;
 }
 
 /** `--loss-threshold 0.01,0.5` or `NDR=0.01,PDR=0.5`: the rules are src/search/thresholds.ts's. */
@@ -139,86 +143,70 @@ function defaultOutDir(profilePath: string, now = new Date()): string {
   return resolve("results", `${stamp}-${basename(profilePath, extname(profilePath))}`);
 }
 
+/** What the flags ask of a run; a flag not given is absent (the spec fills its default). */
+function askedFromFlags(flags: RunFlags): RunRequestFields {
+  const asked: RunRequestFields = {
+    sizes: flags.sizes === undefined ? undefined : parseSizes(flags.sizes),
+    durationS: numberFlag("--duration", flags.duration, "a trial duration in seconds"),
+    sizeTimeLimitS: numberFlag("--size-time-limit", flags.sizeTimeLimit, "trial-seconds"),
+    thresholds:
+      flags.lossThreshold === undefined ? undefined : parseThresholds(flags.lossThreshold),
+    encapOverhead: numberFlag("--encap-overhead", flags.encapOverhead, "bytes"),
+    txPort: numberFlag("--tx-port", flags.txPort, "a port number"),
+    rxPort: numberFlag("--rx-port", flags.rxPort, "a port number"),
+    bidirectional: flags.bidirectional,
+    latencyPps:
+      flags.latency === true
+        ? RUN_DEFAULTS.latencyPps
+        : typeof flags.latency === "string"
+          ? numberFlag("--latency", flags.latency, "a latency stream rate in pps")
+          : undefined,
+    search: flags.search,
+  };
+  return Object.fromEntries(
+    Object.entries(asked).filter(([, v]) => v !== undefined),
+  ) as RunRequestFields;
+}
+
+/** The emulator of --emulate, from its flags (the DUT itself is checked by checkDut). */
+function emulateFromFlags(flags: RunFlags): RunParameters["emulate"] {
+  return normalizeEmulate({
+    dut: flags.dut ?? EMULATE_DEFAULTS.dut,
+    timeScale:
+      numberFlag("--time-scale", flags.timeScale, "a factor ≥ 0") ?? EMULATE_DEFAULTS.timeScale,
+    seed: numberFlag("--seed", flags.seed, "an integer") ?? EMULATE_DEFAULTS.seed,
+  });
+}
+
+/** A rule of the run spec broken: one line, exit status 2. */
+function orUsageError<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof RunSetupError) throw new CliError(err.message, ExitCode.usage);
+    throw err;
+  }
+}
+
 function parametersFromFlags(profile: string, flags: RunFlags): RunParameters {
-  const latencyPps =
-    flags.latency === undefined || flags.latency === false
-      ? null
-      : flags.latency === true
-        ? DEFAULT_LATENCY_PPS
-        : parseNumber("--latency", flags.latency, (n) => n > 0, "a latency stream rate in pps");
   if (flags.emulate && flags.server)
     throw new CliError("--emulate and --server exclude each other");
   if (flags.emulate && flags.trexDir)
     throw new CliError("--emulate and --trex-dir exclude each other");
-  try {
-    getSearchAlgorithm(flags.search);
-  } catch (err) {
-    throw new CliError(`--search: ${(err as Error).message}`);
-  }
-  return {
+  return orUsageError(() => ({
     profilePath: resolve(profile),
-    // empty: the profile's own sweep, else the default one (resolved by the runner)
-    sizes: flags.sizes ? parseSizes(flags.sizes) : [],
-    durationS: parseNumber(
-      "--duration",
-      flags.duration,
-      (n) => n > 0,
-      "a trial duration in seconds",
-    ),
-    thresholds: flags.lossThreshold
-      ? parseThresholds(flags.lossThreshold)
-      : defaultThresholds(flags.search),
-    encapOverhead: parseNumber(
-      "--encap-overhead",
-      flags.encapOverhead,
-      (n) => Number.isInteger(n) && n >= 0,
-      "bytes",
-    ),
-    txPort: parseNumber(
-      "--tx-port",
-      flags.txPort,
-      (n) => Number.isInteger(n) && n >= 0,
-      "a port number",
-    ),
-    rxPort: parseNumber(
-      "--rx-port",
-      flags.rxPort,
-      (n) => Number.isInteger(n) && n >= 0,
-      "a port number",
-    ),
-    bidirectional: flags.bidirectional === true,
-    latencyPps,
-    search: flags.search,
-    ...(flags.sizeTimeLimit === undefined
-      ? {}
-      : {
-          sizeTimeLimitS: parseNumber(
-            "--size-time-limit",
-            flags.sizeTimeLimit,
-            (n) => n > 0,
-            "trial-seconds per frame size",
-          ),
-        }),
+    ...normalizeRun(askedFromFlags(flags)),
     server: flags.emulate ? null : (flags.server ?? DEFAULT_SERVER),
-    emulate: flags.emulate
-      ? {
-          dut: flags.dut,
-          timeScale: parseNumber("--time-scale", flags.timeScale, (n) => n >= 0, "a factor ≥ 0"),
-          seed: parseNumber("--seed", flags.seed, Number.isInteger, "an integer"),
-        }
-      : null,
-  };
+    emulate: flags.emulate ? emulateFromFlags(flags) : null,
+  }));
 }
 
+/** One line and the documented status (runner/exit-status.ts); anything else is unexpected. */
 function exitCodeForError(err: unknown): never {
   if (err instanceof CliError) throw err;
-  if (err instanceof RunSetupError || err instanceof ProfileError || err instanceof DutSpecError)
-    throw new CliError(err.message, ExitCode.usage);
-  if (err instanceof TrexError || err instanceof TrexStartError)
-    throw new CliError(err.message, ExitCode.server);
-  if (err instanceof OutputWriteError) throw new CliError(err.message, ExitCode.writeFailed);
-  if (err instanceof ProfileInterruptedError) throw new CliError(err.message, ExitCode.interrupted);
-  throw err;
+  const status = exitStatusOf(err);
+  if (status === ExitCode.someFailed) throw err;
+  throw new CliError((err as Error).message, status);
 }
 
 /**
@@ -323,6 +311,18 @@ function progressFor(
   });
 }
 
+/** What the agent refused as the run itself (bad request, profile) is usage, as locally. */
+const USAGE_GRPC_CODES: ReadonlySet<number> = new Set([
+  grpcStatus.INVALID_ARGUMENT,
+  grpcStatus.NOT_FOUND,
+  grpcStatus.PERMISSION_DENIED,
+  grpcStatus.RESOURCE_EXHAUSTED,
+]);
+
+function agentExitCode(err: AgentError): number {
+  return USAGE_GRPC_CODES.has(err.grpcCode) ? ExitCode.usage : ExitCode.server;
+}
+
 /** The run executed by a remote agent (`--agent`): the profile is a name in its profiles dir. */
 async function runRemote(profile: string | undefined, flags: RunFlags): Promise<number> {
   if (!profile)
@@ -354,6 +354,9 @@ async function runRemote(profile: string | undefined, flags: RunFlags): Promise<
     latencyPps: p.latencyPps ?? 0,
     force: flags.force === true,
     label: process.env.GITHUB_JOB ?? process.env.JOB_NAME ?? "",
+    sizeTimeLimitS: p.sizeTimeLimitS ?? 0,
+    allowSpeedMismatch: flags.allowSpeedMismatch === true,
+    profileTimeoutS: numberFlag("--profile-timeout", flags.profileTimeout, "seconds") ?? 0,
   };
   const outDir = resolve(flags.out ?? defaultOutDir(profile));
   checkOutDir(outDir);
@@ -386,7 +389,7 @@ async function runRemote(profile: string | undefined, flags: RunFlags): Promise<
       : outcome.exitCode;
   } catch (err) {
     progress.close();
-    if (err instanceof AgentError) throw new CliError(err.message, ExitCode.server);
+    if (err instanceof AgentError) throw new CliError(err.message, agentExitCode(err));
     throw err;
   } finally {
     interrupts.dispose();
@@ -397,26 +400,87 @@ interface LocalRun {
   parameters: RunParameters;
   outDir: string;
   resume?: RunResult;
+  /** What a resume goes on with that the stored run did not have (recorded in result.json). */
+  resumeNotes?: string[];
+}
+
+/** Where a resume would run against what the stored run used: a server may move, a DUT may not. */
+function targetChanges(
+  stored: RunParameters,
+  flags: RunFlags,
+): { conflicts: string[]; notes: string[] } {
+  const conflicts: string[] = [];
+  const notes: string[] = [];
+  if (flags.emulate && stored.emulate === null)
+    conflicts.push("--emulate (the run used a TRex server)");
+  if (flags.server !== undefined && stored.emulate !== null)
+    conflicts.push(`--server ${flags.server} (the run used the emulator)`);
+  if (stored.emulate !== null && (flags.emulate || flags.dut || flags.timeScale || flags.seed)) {
+    const wanted = orUsageError(() =>
+      normalizeEmulate({
+        dut: flags.dut ?? stored.emulate!.dut,
+        timeScale:
+          numberFlag("--time-scale", flags.timeScale, "a factor ≥ 0") ?? stored.emulate!.timeScale,
+        seed: numberFlag("--seed", flags.seed, "an integer") ?? stored.emulate!.seed,
+      }),
+    );
+    for (const key of ["dut", "timeScale", "seed"] as const) {
+      if (wanted[key] !== stored.emulate[key]) {
+        const flag = { dut: "--dut", timeScale: "--time-scale", seed: "--seed" }[key];
+        conflicts.push(`${flag} ${wanted[key]} (the run used ${stored.emulate[key]})`);
+      }
+    }
+  }
+  if (flags.server !== undefined && stored.server !== null && flags.server !== stored.server)
+    notes.push(`--server ${flags.server} (the run used ${stored.server})`);
+  return { conflicts, notes };
+}
+
+/**
+ * `--resume DIR`: the stored run's parameters. Flags that would change what is measured are
+ * refused, each named, unless `--resume-anyway`; a moved server is allowed and noted.
+ */
+function resumedRun(profile: string | undefined, flags: RunFlags, dir: string): LocalRun {
+  const outDir = resolve(dir);
+  let resume: RunResult;
+  try {
+    resume = RunDirectory.load(outDir);
+  } catch (err) {
+    throw new CliError(`--resume ${dir}: ${(err as Error).message}`);
+  }
+  const stored = resume.parameters;
+  if (profile && resolve(profile) !== stored.profilePath) {
+    throw new CliError(
+      `--resume ${dir}: the run used ${stored.profilePath}, not ${resolve(profile)}`,
+    );
+  }
+  const asked = orUsageError(() => askedFromFlags(flags));
+  const target = targetChanges(stored, flags);
+  const conflicts = [...orUsageError(() => conflictsWith(stored, asked)), ...target.conflicts];
+  if (conflicts.length > 0 && !flags.resumeAnyway) {
+    throw new CliError(
+      `--resume ${dir}: ${conflicts.join("; ")}: these would mix two runs in one result (--resume-anyway goes on with them)`,
+    );
+  }
+  const parameters: RunParameters = orUsageError(() => ({
+    ...stored,
+    ...normalizeRun({ ...stored, ...asked }),
+    server: stored.emulate === null ? (flags.server ?? stored.server) : null,
+    emulate:
+      stored.emulate === null
+        ? null
+        : normalizeEmulate({
+            dut: flags.dut ?? stored.emulate.dut,
+            timeScale: numberFlag("--time-scale", flags.timeScale, "") ?? stored.emulate.timeScale,
+            seed: numberFlag("--seed", flags.seed, "") ?? stored.emulate.seed,
+          }),
+  }));
+  return { parameters, outDir, resume, resumeNotes: [...conflicts, ...target.notes] };
 }
 
 /** What a local run is to do: from the flags, or from the run directory it resumes. */
 function localRun(profile: string | undefined, flags: RunFlags): LocalRun {
-  if (flags.resume) {
-    const outDir = resolve(flags.resume);
-    let resume: RunResult;
-    try {
-      resume = RunDirectory.load(outDir);
-    } catch (err) {
-      throw new CliError(`--resume ${flags.resume}: ${(err as Error).message}`);
-    }
-    const parameters = resume.parameters;
-    if (profile && resolve(profile) !== parameters.profilePath) {
-      throw new CliError(
-        `--resume ${flags.resume}: the run used ${parameters.profilePath}, not ${resolve(profile)}`,
-      );
-    }
-    return { parameters, outDir, resume };
-  }
+  if (flags.resume) return resumedRun(profile, flags, flags.resume);
   if (!profile) throw new CliError("missing profile: autotrex run <profile.ts> (or --resume DIR)");
   const parameters = parametersFromFlags(profile, flags);
   return { parameters, outDir: resolve(flags.out ?? defaultOutDir(profile)) };
@@ -425,7 +489,7 @@ function localRun(profile: string | undefined, flags: RunFlags): LocalRun {
 async function runCommand(profile: string | undefined, flags: RunFlags): Promise<number> {
   if (flags.agent) return runRemote(profile, flags);
   if (profile !== undefined) profile = profileArgument(profile); // a path, or a shipped name
-  const { parameters, outDir, resume } = localRun(profile, flags);
+  const { parameters, outDir, resume, resumeNotes } = localRun(profile, flags);
   checkDut(parameters);
   const opts: RunOptions = {
     ...parameters,
@@ -434,6 +498,8 @@ async function runCommand(profile: string | undefined, flags: RunFlags): Promise
     allowSpeedMismatch: flags.allowSpeedMismatch === true,
     trexDir: flags.trexDir ?? null,
     trexCfg: flags.cfg ?? null,
+    resumeAnyway: flags.resumeAnyway === true,
+    ...(resumeNotes && resumeNotes.length > 0 ? { resumeNotes } : {}),
     profileTimeoutS: parseNumber(
       "--profile-timeout",
       flags.profileTimeout,
@@ -485,19 +551,25 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .argument("[profile]", "profile file (.ts or .js), or a shipped profile's name")
     .option("--server <host[:port]>", `TRex server to use (default ${DEFAULT_SERVER})`)
     .option("--emulate", "run against the built-in emulator (accelerated time)")
+    // No commander defaults for what a run asks: the run spec (runner/spec.ts) fills them, so
+    // --resume can tell a flag given from one left alone.
     .option(
       "--dut <preset|file>",
-      "emulated DUT: ideal, default, noisy or a YAML/JSON file",
-      "default",
+      `emulated DUT: ideal, default, noisy, software or a YAML/JSON file (default ${EMULATE_DEFAULTS.dut})`,
     )
     .option(
       "--time-scale <factor>",
-      "emulator: real seconds per modelled second (0 = instant)",
-      "0",
+      `emulator: real seconds per modelled second, 0 = instant (default ${EMULATE_DEFAULTS.timeScale})`,
     )
-    .option("--seed <n>", "emulator: random seed of the DUT model", "1")
+    .option(
+      "--seed <n>",
+      `emulator: random seed of the DUT model (default ${EMULATE_DEFAULTS.seed})`,
+    )
     .option("--sizes <list>", `frame sizes in bytes (default ${DEFAULT_FRAME_SIZES.join(",")})`)
-    .option("--duration <s>", "duration of the deciding trials, seconds", "30")
+    .option(
+      "--duration <s>",
+      `duration of the deciding trials, seconds (default ${RUN_DEFAULTS.durationS})`,
+    )
     .option(
       "--size-time-limit <s>",
       "most trial-seconds to spend on one frame size (default: 20 x --duration for mlr)",
@@ -506,21 +578,27 @@ export function register(program: Command, setExit: (code: number) => void): voi
       "--loss-threshold <[name=]pct,…>",
       "loss thresholds in percent, primary first: 0.01,0.5 (named NDR, PDR by their loss) or NDR=0.01,PDR=0.5 (default NDR=0.01,PDR=0.5; bisection NDR=0.01)",
     )
-    .option("--encap-overhead <bytes>", "bytes the DUT adds; subtracted from the packets sent", "0")
-    .option("--tx-port <n>", "port that transmits into the DUT", "0")
-    .option("--rx-port <n>", "port that receives from the DUT", "1")
+    .option(
+      "--encap-overhead <bytes>",
+      `bytes the DUT adds; subtracted from the packets sent (default ${RUN_DEFAULTS.encapOverhead})`,
+    )
+    .option("--tx-port <n>", `port that transmits into the DUT (default ${RUN_DEFAULTS.txPort})`)
+    .option("--rx-port <n>", `port that receives from the DUT (default ${RUN_DEFAULTS.rxPort})`)
     .option("--bidirectional", "send on both ports at once (rates are per direction)")
     .addOption(
       new Option("--latency [pps]", "measure latency at each result's rate with a latency stream"),
     )
     .option(
       "--search <name>",
-      `search algorithm (${Object.keys(searchAlgorithms).join(", ")})`,
-      DEFAULT_SEARCH,
+      `search algorithm: ${Object.keys(searchAlgorithms).join(", ")} (default ${RUN_DEFAULTS.search})`,
     )
     .option("--out <dir>", "run directory (default results/<UTC time>-<profile>)")
     .option("--force", "take ports owned by another user (kills their test)")
     .option("--resume <dir>", "continue an interrupted or failed run")
+    .option(
+      "--resume-anyway",
+      "with --resume: go on although flags or the profile differ from the stored run (noted in result.json)",
+    )
     .option(
       "--profile-timeout <s>",
       "most seconds the profile may take to load and build its streams",

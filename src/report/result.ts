@@ -82,10 +82,26 @@ export interface RunParameters {
   emulate: { dut: string; timeScale: number; seed: number } | null;
 }
 
+/** A hash of the profile's source and of its streams per frame size (runner/fingerprint.ts). */
+export interface ProfileFingerprint {
+  sourceSha256: string;
+  /** Frame size (as text) → hash of the streams it resolves to. */
+  streamsSha256: Record<string, string>;
+}
+
+/** A --resume that went on with something other than the stored run had: what differed. */
+export interface ResumeNote {
+  at: string;
+  changes: string[];
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   tool: { name: "autotrex"; version: string };
-  profile: { name: string; description: string };
+  /** `fingerprint`: absent in files written before it was recorded. */
+  profile: { name: string; description: string; fingerprint?: ProfileFingerprint };
+  /** Resumes that went on with a changed server, flags or profile (`--resume-anyway`). */
+  resumes?: ResumeNote[];
   /** "tcp://host:port" of the TRex server, and what it is. */
   server: { address: string; kind: "trex" | "emulator"; version: string; dut?: string };
   speedBps: number;

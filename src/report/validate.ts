@@ -6,6 +6,8 @@
 import {
   RESULT_SCHEMA_VERSION,
   type LatencyUs,
+  type ProfileFingerprint,
+  type ResumeNote,
   type Rates,
   type RunParameters,
   type RunResult,
@@ -282,6 +284,32 @@ function serverOf(c: Checker, value: unknown): RunResult["server"] {
   return parsed;
 }
 
+function fingerprintOf(c: Checker, value: unknown, path: string): ProfileFingerprint {
+  const o = c.object(value, path);
+  const sizes = c.object(o.streamsSha256, `${path}.streamsSha256`);
+  return {
+    sourceSha256: c.string(o.sourceSha256, `${path}.sourceSha256`),
+    streamsSha256: Object.fromEntries(
+      Object.entries(sizes).map(([size, hash]) => [
+        size,
+        c.string(hash, `${path}.streamsSha256.${size}`),
+      ]),
+    ),
+  };
+}
+
+function resumesOf(c: Checker, value: unknown, path: string): ResumeNote[] {
+  return c.array(value, path).map((v, i) => {
+    const o = c.object(v, `${path}[${i}]`);
+    return {
+      at: c.string(o.at, `${path}[${i}].at`),
+      changes: c
+        .array(o.changes, `${path}[${i}].changes`)
+        .map((x, k) => c.string(x, `${path}[${i}].changes[${k}]`)),
+    };
+  });
+}
+
 /**
  * Parses the text of a result.json; `file` names it in every error. Every field of the schema
  * is checked, and what is returned is the checked copy (built field by field, so the compiler
@@ -309,7 +337,11 @@ export function parseRunResult(text: string, file = "result.json"): RunResult {
     profile: {
       name: c.string(profile.name, "profile.name"),
       description: c.string(profile.description, "profile.description"),
+      ...(profile.fingerprint === undefined
+        ? {}
+        : { fingerprint: fingerprintOf(c, profile.fingerprint, "profile.fingerprint") }),
     },
+    ...(o.resumes === undefined ? {} : { resumes: resumesOf(c, o.resumes, "resumes") }),
     server: serverOf(c, o.server),
     speedBps,
     startedAt: c.string(o.startedAt, "startedAt"),

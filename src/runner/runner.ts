@@ -40,16 +40,12 @@ import {
   type TrialPlan,
 } from "./trial.ts";
 import type { RunContext, RunEvent, RunOptions, RunOutcome } from "./types.ts";
+import { RunSetupError } from "./exit-code.ts";
+import { fingerprintChanges, profileFingerprint } from "./fingerprint.ts";
 
 const TOOL_VERSION = "0.1.0";
 
-/** A run that cannot start: bad profile, parameters or ports (exit status 2). */
-export class RunSetupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RunSetupError";
-  }
-}
+export { RunSetupError };
 
 function toStreamDefinition(stream: ResolvedStream): StreamDefinition {
   return {
@@ -342,6 +338,32 @@ export function checkPortPair(
   return txSpeed;
 }
 
+/**
+ * A resume must not mix two profiles in one result: the profile's name and fingerprint must be
+ * those of the stored run, unless `resumeAnyway`; what went on differently is noted.
+ */
+function resumeChecks(resume: RunResult, profile: LoadedProfile, opts: RunOptions): void {
+  const now = profileFingerprint(profile, opts.sizes, opts.encapOverhead);
+  const changes = resume.profile.fingerprint
+    ? fingerprintChanges(resume.profile.fingerprint, now)
+    : [];
+  const name = profile.name || basename(opts.profilePath);
+  if (name !== resume.profile.name)
+    changes.push(`it is now named ${name}, not ${resume.profile.name}`);
+  if (changes.length > 0 && !opts.resumeAnyway) {
+    throw new RunSetupError(
+      `cannot resume: the profile ${opts.profilePath} changed since the run (${changes.join("; ")}); --resume-anyway goes on with it`,
+    );
+  }
+  const notes = [...(opts.resumeNotes ?? []), ...changes.map((c) => `profile: ${c}`)];
+  if (notes.length > 0) {
+    resume.resumes = [...(resume.resumes ?? []), { at: new Date().toISOString(), changes: notes }];
+    // What the run goes on with; the notes keep what it had.
+    resume.parameters = parametersOf(opts);
+  }
+  resume.profile.fingerprint ??= now;
+}
+
 function newResult(
   opts: RunOptions,
   profile: LoadedProfile,
@@ -351,7 +373,11 @@ function newResult(
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: "autotrex", version: TOOL_VERSION },
-    profile: { name: profile.name || basename(opts.profilePath), description: profile.description },
+    profile: {
+      name: profile.name || basename(opts.profilePath),
+      description: profile.description,
+      fingerprint: profileFingerprint(profile, opts.sizes, opts.encapOverhead),
+    },
     server,
     speedBps,
     startedAt: new Date().toISOString(),
@@ -407,6 +433,7 @@ export async function runBenchmark(
     const ports = [opts.txPort, opts.rxPort];
     await session.client.acquire(ports, { force: opts.force });
     result = resume ?? newResult(opts, profile, session.description, speedBps);
+    if (resume) resumeChecks(resume, profile, opts);
     if (resume && resume.speedBps !== speedBps) {
       throw new RunSetupError(
         `cannot resume: the run was measured at ${resume.speedBps / 1e9} Gb/s, the server's port ${opts.txPort} runs at ${speedBps / 1e9} Gb/s`,

@@ -19,6 +19,10 @@ export interface RunOptions extends RunParameters {
   rxDrainMs?: number;
   /** Time limit for loading the profile and building its streams (default in profile/loader.ts). */
   profileTimeoutS?: number;
+  /** A resume goes on although the profile changed since the stored run (`--resume-anyway`). */
+  resumeAnyway?: boolean;
+  /** What a resume goes on with that the stored run did not have: recorded in result.json. */
+  resumeNotes?: string[];
 }
 
 export type RunEvent =
