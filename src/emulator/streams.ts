@@ -3,6 +3,8 @@
  * (src/stx/stl/trex_stl_rpc_cmds.cpp), and the rate arithmetic of a profile
  * (src/stx/stl/trex_stl_stream.cpp, trex_stl_port.cpp).
  */
+import { payloadBytes } from "../packet/index.ts";
+import { LATENCY_SIGNATURE_BYTES } from "../trex/protocol.ts";
 import { kindOf, memberMeta, type JsonObject, type JsonValue } from "./json-text.ts";
 import {
   executeErr,
@@ -63,9 +65,11 @@ export function parseStream(stream: JsonObject, streamId: number, dpCoreCount: n
   const isgUs = parseNumber(stream, "isg", "unsigned double");
   parseNumber(stream, "next_stream_id", "int");
   const coreId = parseCoreId(stream, dpCoreCount);
-  const frameLength = parsePacket(parseObject(stream, "packet"));
+  const packet = parsePacket(parseObject(stream, "packet"));
+  const frameLength = packet.length;
   parseVm(parseObject(stream, "vm"));
   const flowStats = parseFlowStats(parseObject(stream, "flow_stats"), coreId);
+  if (flowStats?.ruleType === "latency") checkLatencyPayload(packet);
   return {
     id: streamId,
     json: stream,
@@ -110,8 +114,18 @@ function parseCoreId(stream: JsonObject, dpCoreCount: number): number {
   return coreId;
 }
 
-/** The packet section; returns the packet's length without FCS. */
-function parsePacket(pkt: JsonObject): number {
+/** A latency stream's packet needs room for TRex's signature after its last header. */
+function checkLatencyPayload(packet: Uint8Array): void {
+  const payload = payloadBytes(packet);
+  if (payload < LATENCY_SIGNATURE_BYTES) {
+    throw executeErr(
+      `Need at least ${LATENCY_SIGNATURE_BYTES} payload bytes for payload rules. Packet only has ${payload} bytes`,
+    );
+  }
+}
+
+/** The packet section; returns the packet without FCS. */
+function parsePacket(pkt: JsonObject): Uint8Array {
   const binary = decodeBase64LikeTrex(parseString(pkt, "binary"));
   if (binary.length < MIN_PKT_SIZE || binary.length > MAX_PKT_SIZE) {
     throw executeErr(
@@ -119,7 +133,7 @@ function parsePacket(pkt: JsonObject): number {
     );
   }
   parseString(pkt, "meta");
-  return binary.length;
+  return binary;
 }
 
 function parseFlowStats(rx: JsonObject, coreId: number): StreamDef["flowStats"] {

@@ -165,3 +165,13 @@ export function formatDissection(
   if (opts.hex) lines.push("", hexdump(bytes));
   return lines.join("\n");
 }
+
+/**
+ * Bytes after the last header the dissector knows (the payload a profile pads with): where
+ * TRex writes a latency stream's signature.
+ */
+export function payloadBytes(bytes: Uint8Array): number {
+  const last = dissect(bytes).at(-1);
+  if (!last) return 0;
+  return last.name === "Raw" ? last.length : bytes.length - (last.offset + last.length);
+}

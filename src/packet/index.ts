@@ -3,6 +3,7 @@ export * from "./builders.ts";
 export { Layer, Packet, packet, FrameTooSmallError, type FieldOffset } from "./packet.ts";
 export {
   dissect,
+  payloadBytes,
   summarize,
   formatDissection,
   hexdump,

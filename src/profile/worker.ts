@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
-import { DEFAULT_FRAME_SIZES, MIN_FRAME_SIZE } from "../rate/line-rate.ts";
+import { DEFAULT_FRAME_SIZES, MAX_FRAME_SIZE, MIN_FRAME_SIZE } from "../rate/line-rate.ts";
 import {
   checkDefinition,
   isProfile,
@@ -26,6 +26,11 @@ export interface ProfilePlan {
   frameSizes?: readonly number[];
   encapOverhead?: number;
   ports?: ReadonlyArray<{ portId: number; direction: ProfileContext["direction"] }>;
+  /**
+   * Also every size this many bytes longer (up to the largest frame): the frames a latency
+   * probe may need when a size's own is too short for TRex's latency signature.
+   */
+  probeGrowthBytes?: number;
 }
 
 export interface WorkerInput {
@@ -123,9 +128,12 @@ export function contextsOf(profile: ProfileDefinition, plan: ProfilePlan): Profi
     : plan.frameSizes && plan.frameSizes.length > 0
       ? plan.frameSizes
       : (profile.frameSizes ?? DEFAULT_FRAME_SIZES);
+  const grown =
+    profile.mix || !plan.probeGrowthBytes ? [] : sizes.map((s) => s + plan.probeGrowthBytes!);
+  const all = [...new Set([...sizes, ...grown.filter((s) => s <= MAX_FRAME_SIZE)])];
   const encapOverhead = plan.encapOverhead ?? 0;
   return (plan.ports ?? DEFAULT_PORTS).flatMap(({ portId, direction }) =>
-    sizes.map((frameSize) => ({ frameSize, encapOverhead, portId, direction })),
+    all.map((frameSize) => ({ frameSize, encapOverhead, portId, direction })),
   );
 }
 

@@ -17,6 +17,7 @@ import {
   l2Bps,
   lineRatePps,
   meanFrameSize,
+  MAX_FRAME_SIZE,
   MIN_FRAME_SIZE,
 } from "../rate/line-rate.ts";
 import { RunDirectory } from "../report/run-directory.ts";
@@ -32,7 +33,9 @@ import { searchWithinGenerator } from "../search/generator-limit.ts";
 import type { SearchResult, TrialRecord } from "../search/types.ts";
 import type { StreamDefinition, TrexClient } from "../trex/index.ts";
 import { openServer } from "./server.ts";
+import { LATENCY_SIGNATURE_BYTES } from "../trex/protocol.ts";
 import {
+  latencyProbeFits,
   runLatencyTrial,
   runTrial,
   TrialAbortedError,
@@ -142,9 +145,37 @@ function directionsFor(
       direction,
     });
     meanSize = effectiveFrameSize(streams);
-    return { txPort, rxPort, streams: streams.map(toStreamDefinition) };
+    const defs = streams.map(toStreamDefinition);
+    if (opts.latencyPps === null) return { txPort, rxPort, streams: defs };
+    const probe = latencyProbe(ctx, frameSize, txPort, direction, defs);
+    return { txPort, rxPort, streams: defs, ...(probe ? { probe } : {}) };
   });
   return { directions, meanSize };
+}
+
+/**
+ * The stream a latency probe copies: the first of the size's own that has room for TRex's
+ * latency signature, else the profile's first stream LATENCY_SIGNATURE_BYTES longer (a 64 B
+ * TCP frame has 6 payload bytes; its probe is 80 B). Undefined when neither fits.
+ */
+function latencyProbe(
+  ctx: SizeContext,
+  frameSize: number,
+  portId: number,
+  direction: "forward" | "reverse",
+  own: StreamDefinition[],
+): StreamDefinition | undefined {
+  const fitting = own.find((s) => latencyProbeFits(s.packet));
+  if (fitting || ctx.profile.profile.mix) return fitting;
+  const longer = frameSize + LATENCY_SIGNATURE_BYTES;
+  if (longer > MAX_FRAME_SIZE) return undefined;
+  const [first] = resolveStreams(ctx.profile.profile, {
+    frameSize: longer,
+    encapOverhead: ctx.opts.encapOverhead,
+    portId,
+    direction,
+  });
+  return latencyProbeFits(first.packet) ? toStreamDefinition(first) : undefined;
 }
 
 /** A size whose frame cannot hold the profile's headers: N/A, no trial. */
@@ -421,6 +452,7 @@ export async function runBenchmark(
   const emit = (event: RunEvent): void => ctx.onEvent?.(event);
   const profile = await loadProfile(opts.profilePath, {
     ...runPlan(opts),
+    ...(opts.latencyPps === null ? {} : { probeGrowthBytes: LATENCY_SIGNATURE_BYTES }),
     signal: ctx.signal,
     timeoutS: opts.profileTimeoutS,
   });

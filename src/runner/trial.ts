@@ -5,7 +5,7 @@
 import type { PortCounters, StreamDefinition, TrexClient } from "../trex/index.ts";
 import { counterDelta } from "../trex/index.ts";
 import type { TrialOutcome } from "../search/types.ts";
-import { dissect } from "../packet/index.ts";
+import { payloadBytes } from "../packet/index.ts";
 import { FCS_BYTES, l1BitsPerFrame, MIN_FRAME_SIZE } from "../rate/line-rate.ts";
 import { LATENCY_SIGNATURE_BYTES } from "../trex/protocol.ts";
 
@@ -184,14 +184,6 @@ export function roomBesideProbe(
  */
 export function latencyProbeFits(packet: Uint8Array): boolean {
   return payloadBytes(packet) >= LATENCY_SIGNATURE_BYTES;
-}
-
-/** Bytes after the last header the dissector knows: the padding a profile adds as payload. */
-function payloadBytes(packet: Uint8Array): number {
-  const layers = dissect(packet);
-  const last = layers.at(-1);
-  if (!last) return 0;
-  return last.name === "Raw" ? last.length : packet.length - (last.offset + last.length);
 }
 
 /** Packet-group id of the latency stream of direction i. */
