@@ -19,8 +19,8 @@ import { profileArgument } from "./profiles.ts";
 
 /** With --pcap, only this many packets are listed unless --list says otherwise. */
 export const LISTED_WITH_PCAP = 10;
-/** A pcap that cannot be written is bad output the user named: exit status 2, like bad usage. */
-const PCAP_WRITE_EXIT = ExitCode.usage;
+/** A pcap that cannot be written: exit status 4, as every file autotrex cannot write. */
+const PCAP_WRITE_EXIT = ExitCode.writeFailed;
 
 export interface SimulateOptions {
   size: number;

@@ -123,7 +123,7 @@ describe("autotrex simulate --pcap through the real binary", () => {
     },
   );
 
-  it("a pcap that cannot be written: one line naming the file and the errno, exit 2", async () => {
+  it("a pcap that cannot be written: one line naming the file and the errno, exit 4", async () => {
     const readOnly = join(dir, "read-only");
     mkdirSync(readOnly, { mode: 0o500 });
     const cases: Array<[string, RegExp]> = [["/dev/full", /ENOSPC \(no space left on device\)$/]];
@@ -132,7 +132,7 @@ describe("autotrex simulate --pcap through the real binary", () => {
     cases.push([join(dir, "no-such-dir", "x.pcap"), /ENOENT/]);
     for (const [file, errno] of cases) {
       const { code, stdout, stderr } = await run(["tcp_1pkt", "--count", "100000", "--pcap", file]);
-      expect(code, file).toBe(2);
+      expect(code, file).toBe(4);
       expect(stderr.trim().split("\n"), file).toHaveLength(1);
       expect(stderr).toContain(`--pcap ${file}: cannot write: `);
       expect(stderr.trim()).toMatch(errno);
