@@ -15,6 +15,11 @@ export interface GeneratorParams {
   maxPps?: number;
   /** Bits per second on the wire (L1: frame + preamble + inter-frame gap). */
   maxL1Bps?: number;
+  /**
+   * Relative standard deviation of the ceiling, drawn once per trial: a software generator on
+   * a busy machine manages a different rate each time (the veth testbed: about 6 %).
+   */
+  jitter?: number;
 }
 
 export interface DutParams {
@@ -32,7 +37,7 @@ export interface DutParams {
   generator?: GeneratorParams;
 }
 
-export type DutPresetName = "ideal" | "default" | "noisy" | "software";
+export type DutPresetName = "ideal" | "default" | "noisy" | "software" | "veth";
 
 const DEFAULT_DUT: Readonly<DutParams> = {
   speedGbps: 10,
@@ -67,6 +72,10 @@ export const DUT_PRESETS: Readonly<Record<DutPresetName, Readonly<DutParams>>> =
   // TRex with af_packet on a small VM (docs/real-trex.md): 600 kpps at 64 B, 4.92 Gb/s L1
   // (400 kpps) at 1518 B, in front of the default DUT.
   software: { ...DEFAULT_DUT, generator: { maxPps: 600_000, maxL1Bps: 4.92e9 } },
+  // The repository's own veth testbed as measured (docs/real-trex.md): TRex's af_packet path
+  // manages about 140 kpps at every size, a few percent more or less from trial to trial,
+  // and the Linux kernel DUT forwards all of it.
+  veth: { ...DEFAULT_DUT, generator: { maxPps: 140_000, jitter: 0.06 } },
 };
 
 export function isDutPresetName(name: string): name is DutPresetName {
@@ -119,12 +128,24 @@ export interface DutTrialOutcome {
 /** One direction of the DUT with its own seeded random state. */
 export class DutModel {
   private readonly random: SeededRandom;
+  /** The generator's own draws: one per trial started, whatever else reads the DUT's. */
+  private readonly generatorRandom: SeededRandom;
 
   constructor(
     readonly params: DutParams,
     seed: number,
   ) {
     this.random = new SeededRandom(seed);
+    this.generatorRandom = new SeededRandom((seed ^ 0x9e3779b9) >>> 0);
+  }
+
+  /**
+   * This trial's share of the generator's ceiling (1 without generator jitter): drawn from
+   * the direction's own seeded state, so the model stays deterministic for a seed.
+   */
+  generatorDraw(): number {
+    const jitter = this.params.generator?.jitter ?? 0;
+    return jitter > 0 ? Math.max(0.05, 1 + jitter * this.generatorRandom.normal()) : 1;
   }
 
   trial(input: DutTrialInput): DutTrialOutcome {

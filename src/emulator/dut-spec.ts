@@ -39,10 +39,13 @@ export const DUT_FIELD_RANGES: Readonly<Record<ScalarKey, Range>> = {
 export const GENERATOR_FIELD_RANGES: Readonly<Record<keyof GeneratorParams, Range>> = {
   maxPps: { min: 1000, max: 1e10 },
   maxL1Bps: { min: 1e7, max: 1e13 },
+  jitter: { min: 0, max: 0.5 },
 };
 
 const DUT_KEYS = [...Object.keys(DUT_FIELD_RANGES), "generator"];
 const GENERATOR_KEYS = Object.keys(GENERATOR_FIELD_RANGES);
+/** What makes a generator a generator: a ceiling (jitter only moves one). */
+const CEILING_KEYS = ["maxPps", "maxL1Bps"] as const;
 
 export const DUT_PRESET_NAMES = Object.keys(DUT_PRESETS);
 
@@ -88,7 +91,7 @@ function checkGenerator(file: YamlFile): GeneratorParams {
   const section = mapping(
     file,
     ["generator"],
-    `generator must be a mapping of ${GENERATOR_KEYS.join(" and/or ")}`,
+    `generator must be a mapping of ${CEILING_KEYS.join(" and/or ")} (and jitter)`,
   );
   const generator: GeneratorParams = {};
   for (const [key, raw] of Object.entries(section)) {
@@ -100,9 +103,9 @@ function checkGenerator(file: YamlFile): GeneratorParams {
     const range = GENERATOR_FIELD_RANGES[key as keyof GeneratorParams];
     generator[key as keyof GeneratorParams] = checkNumber(file, ["generator", key], raw, range);
   }
-  if (Object.keys(generator).length === 0) {
+  if (!CEILING_KEYS.some((key) => generator[key] !== undefined)) {
     throw new DutSpecError(
-      `${file.where(["generator"])}: generator needs ${GENERATOR_KEYS.join(" and/or ")}`,
+      `${file.where(["generator"])}: generator needs ${CEILING_KEYS.join(" and/or ")}`,
     );
   }
   return generator;

@@ -40,6 +40,7 @@ export function startTrial(
     durationS,
     force,
     startS: box.clock.nowS(),
+    generatorFactor: port.dut.generatorDraw(),
   });
   profile.trial = trial;
   box.clock.trafficStarted();

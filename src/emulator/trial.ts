@@ -50,6 +50,8 @@ export interface TrialRequest {
   durationS: number;
   force: boolean;
   startS: number;
+  /** This trial's share of the generator's ceiling (DutModel.generatorDraw); default 1. */
+  generatorFactor?: number;
 }
 
 interface BaseRate {
@@ -77,7 +79,8 @@ export function planTrial(req: TrialRequest): Trial {
   // A generator that cannot keep up sends the same packets over a longer time (as a software
   // TRex does): every stream slows alike and the duration stretches by the same factor.
   const linePps = offeredPps * k;
-  const stretch = Math.max(1, linePps / generatorCeilingPps(req.dut, frameSize));
+  const ceilingPps = generatorCeilingPps(req.dut, frameSize) * (req.generatorFactor ?? 1);
+  const stretch = Math.max(1, linePps / ceilingPps);
   const trialStreams = streams.map((def, i) =>
     trialStream(def, (factor * bases[i].pps * k) / stretch),
   );

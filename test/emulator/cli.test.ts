@@ -74,7 +74,7 @@ describe("autotrex emulate", () => {
       [["--dut", slow], `${slow}:1:12: speedGbps must be a number from 0.01 to 1000, got 0.000001`],
       [
         ["--dut", "nosuch"],
-        "--dut nosuch: neither a preset (ideal, default, noisy, software) nor a file",
+        "--dut nosuch: neither a preset (ideal, default, noisy, software, veth) nor a file",
       ],
       [["--faults", faults], `${faults}:3:3: fault 1: unknown key 'every' for 'try-again'`],
     ];

@@ -39,7 +39,7 @@ describe("DUT spec files", () => {
 
   it("names the presets when the name is neither a preset nor a file", () => {
     expect(refusal("nosuch")).toBe(
-      "--dut nosuch: neither a preset (ideal, default, noisy, software) nor a file",
+      "--dut nosuch: neither a preset (ideal, default, noisy, software, veth) nor a file",
     );
   });
 

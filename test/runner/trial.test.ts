@@ -82,6 +82,29 @@ describe("runTrial measures what the generator really offered", () => {
   }, 15_000);
 });
 
+describe("runTrial on the veth preset (a generator whose ceiling wanders)", () => {
+  const offered = async (): Promise<number[]> => {
+    const { client, plan } = await testbed("veth", 0);
+    const rates: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      rates.push((await runTrial(client, plan, 200_000, 1)).offeredPps!);
+    }
+    return rates;
+  };
+
+  it("offers a different rate each trial, about 140 kpps, the same for the same seed", async () => {
+    const [a, b] = [await offered(), await offered()];
+    // The same draws (the clocks' origins differ, so the last float digit may).
+    a.forEach((rate, i) => expect(rate / b[i]).toBeCloseTo(1, 9));
+    const mean = a.reduce((x, y) => x + y, 0) / a.length;
+    const sd = Math.sqrt(a.reduce((x, y) => x + (y - mean) ** 2, 0) / (a.length - 1));
+    expect(mean / 140_000).toBeGreaterThan(0.95);
+    expect(mean / 140_000).toBeLessThan(1.05);
+    expect(sd / mean).toBeGreaterThan(0.01);
+    expect(sd / mean).toBeLessThan(0.1);
+  });
+});
+
 describe("runTrial on an accelerated emulator", () => {
   it("polls on the server's clock: the overrun stop and the end are seen in model seconds", async () => {
     // Time scale 0.01: a model second is 10 ms; the stretched trial would take 24.8 model s.
