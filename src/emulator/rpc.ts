@@ -1,7 +1,8 @@
 /**
  * One request message in, one reply message out, as TRex's REP loop does it
  * (src/rpc-server/trex_rpc_req_resp_server.cpp, trex_rpc_jsonrpc_v2_parser.cpp): size limit,
- * zlib framing, batches with the 1-element quirk, envelope checks and their error texts.
+ * zlib framing, batches with the 1-element quirk, envelope checks and their error texts
+ * (docs/trex-protocol.md §1 transport, §2 envelope and error codes).
  */
 import { inflateSync, deflateSync } from "node:zlib";
 import { ZIP_HEADER_BYTES, ZIP_MAGIC } from "../trex/protocol.ts";
