@@ -89,9 +89,7 @@ function askedOf(request: RunRequest, defaultDurationS: number | undefined): Run
     latencyPps: given(request.latencyPps, request.latencyPps === 0),
     search: given(request.search, request.search === ""),
   };
-  return Object.fromEntries(
-    Object.entries(asked).filter(([, v]) => v !== undefined),
-  ) as RunRequestFields;
+  return asked;
 }
 
 function validate(request: RunRequest, defaultDurationS: number | undefined): RunSettings {

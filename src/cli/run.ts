@@ -18,6 +18,7 @@ import { exitStatusOf } from "../runner/exit-status.ts";
 import { RunSetupError } from "../runner/exit-code.ts";
 import {
   conflictsWith,
+  settingsOver,
   EMULATE_DEFAULTS,
   normalizeEmulate,
   normalizeRun,
@@ -163,18 +164,21 @@ function askedFromFlags(flags: RunFlags): RunRequestFields {
           : undefined,
     search: flags.search,
   };
-  return Object.fromEntries(
-    Object.entries(asked).filter(([, v]) => v !== undefined),
-  ) as RunRequestFields;
+  return asked;
 }
 
-/** The emulator of --emulate, from its flags (the DUT itself is checked by checkDut). */
-function emulateFromFlags(flags: RunFlags): RunParameters["emulate"] {
+/**
+ * The emulator of --emulate from its flags, over `base`: the defaults, or a resumed run's own
+ * (the DUT itself is checked by checkDut).
+ */
+function emulateFromFlags(
+  flags: RunFlags,
+  base: NonNullable<RunParameters["emulate"]> = EMULATE_DEFAULTS,
+): NonNullable<RunParameters["emulate"]> {
   return normalizeEmulate({
-    dut: flags.dut ?? EMULATE_DEFAULTS.dut,
-    timeScale:
-      numberFlag("--time-scale", flags.timeScale, "a factor ≥ 0") ?? EMULATE_DEFAULTS.timeScale,
-    seed: numberFlag("--seed", flags.seed, "an integer") ?? EMULATE_DEFAULTS.seed,
+    dut: flags.dut ?? base.dut,
+    timeScale: numberFlag("--time-scale", flags.timeScale, "a factor ≥ 0") ?? base.timeScale,
+    seed: numberFlag("--seed", flags.seed, "an integer") ?? base.seed,
   });
 }
 
@@ -408,6 +412,7 @@ interface LocalRun {
 function targetChanges(
   stored: RunParameters,
   flags: RunFlags,
+  wanted: RunParameters["emulate"],
 ): { conflicts: string[]; notes: string[] } {
   const conflicts: string[] = [];
   const notes: string[] = [];
@@ -415,15 +420,7 @@ function targetChanges(
     conflicts.push("--emulate (the run used a TRex server)");
   if (flags.server !== undefined && stored.emulate !== null)
     conflicts.push(`--server ${flags.server} (the run used the emulator)`);
-  if (stored.emulate !== null && (flags.emulate || flags.dut || flags.timeScale || flags.seed)) {
-    const wanted = orUsageError(() =>
-      normalizeEmulate({
-        dut: flags.dut ?? stored.emulate!.dut,
-        timeScale:
-          numberFlag("--time-scale", flags.timeScale, "a factor ≥ 0") ?? stored.emulate!.timeScale,
-        seed: numberFlag("--seed", flags.seed, "an integer") ?? stored.emulate!.seed,
-      }),
-    );
+  if (stored.emulate !== null && wanted !== null) {
     for (const key of ["dut", "timeScale", "seed"] as const) {
       if (wanted[key] !== stored.emulate[key]) {
         const flag = { dut: "--dut", timeScale: "--time-scale", seed: "--seed" }[key];
@@ -455,7 +452,8 @@ function resumedRun(profile: string | undefined, flags: RunFlags, dir: string): 
     );
   }
   const asked = orUsageError(() => askedFromFlags(flags));
-  const target = targetChanges(stored, flags);
+  const emulate = stored.emulate && orUsageError(() => emulateFromFlags(flags, stored.emulate!));
+  const target = targetChanges(stored, flags, emulate);
   const conflicts = [...orUsageError(() => conflictsWith(stored, asked)), ...target.conflicts];
   if (conflicts.length > 0 && !flags.resumeAnyway) {
     throw new CliError(
@@ -464,16 +462,9 @@ function resumedRun(profile: string | undefined, flags: RunFlags, dir: string): 
   }
   const parameters: RunParameters = orUsageError(() => ({
     ...stored,
-    ...normalizeRun({ ...stored, ...asked }),
+    ...settingsOver(stored, asked),
     server: stored.emulate === null ? (flags.server ?? stored.server) : null,
-    emulate:
-      stored.emulate === null
-        ? null
-        : normalizeEmulate({
-            dut: flags.dut ?? stored.emulate.dut,
-            timeScale: numberFlag("--time-scale", flags.timeScale, "") ?? stored.emulate.timeScale,
-            seed: numberFlag("--seed", flags.seed, "") ?? stored.emulate.seed,
-          }),
+    emulate,
   }));
   return { parameters, outDir, resume, resumeNotes: [...conflicts, ...target.notes] };
 }

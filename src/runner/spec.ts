@@ -169,6 +169,15 @@ export function normalizeEmulate(asked: {
   return { ...asked };
 }
 
+/**
+ * A stored run's settings with what was asked for on top: a field asked for as undefined (a
+ * flag not given, a proto field left at 0) keeps the stored value.
+ */
+export function settingsOver(stored: RunSettings, asked: RunRequestFields): RunSettings {
+  const given = Object.entries(asked).filter(([, value]) => value !== undefined);
+  return normalizeRun({ ...stored, ...Object.fromEntries(given) });
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -178,7 +187,7 @@ function sameValue(a: unknown, b: unknown): boolean {
  * used value)": what --resume must refuse unless told to go on.
  */
 export function conflictsWith(stored: RunSettings, asked: RunRequestFields): string[] {
-  const wanted = normalizeRun({ ...stored, ...asked });
+  const wanted = settingsOver(stored, asked);
   const show = (v: unknown): string =>
     Array.isArray(v)
       ? v.map((x) => (typeof x === "object" ? `${x.name}=${x.lossPct}` : String(x))).join(",")
