@@ -13,13 +13,21 @@ function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+/** What the fingerprint hashes: the run's own sizes, overhead and sending port. */
+export interface FingerprintPlan {
+  sizes: readonly number[];
+  encapOverhead: number;
+  txPort: number;
+}
+
 /** The streams of one size as plain data: what goes on the wire, nothing else. */
-function streamsText(profile: LoadedProfile, frameSize: number, encapOverhead: number): string {
+function streamsText(profile: LoadedProfile, frameSize: number, plan: FingerprintPlan): string {
   try {
+    // The run's tx port: the profile worker resolved the streams for that port only.
     const streams = resolveStreams(profile.profile, {
       frameSize,
-      encapOverhead,
-      portId: 0,
+      encapOverhead: plan.encapOverhead,
+      portId: plan.txPort,
       direction: "forward",
     });
     return JSON.stringify(
@@ -33,13 +41,12 @@ function streamsText(profile: LoadedProfile, frameSize: number, encapOverhead: n
 
 export function profileFingerprint(
   profile: LoadedProfile,
-  sizes: readonly number[],
-  encapOverhead: number,
+  plan: FingerprintPlan,
 ): ProfileFingerprint {
   return {
     sourceSha256: sha256(readFileSync(profile.path)),
     streamsSha256: Object.fromEntries(
-      sizes.map((size) => [String(size), sha256(streamsText(profile, size, encapOverhead))]),
+      plan.sizes.map((size) => [String(size), sha256(streamsText(profile, size, plan))]),
     ),
   };
 }

@@ -374,7 +374,7 @@ export function checkPortPair(
  * those of the stored run, unless `resumeAnyway`; what went on differently is noted.
  */
 function resumeChecks(resume: RunResult, profile: LoadedProfile, opts: RunOptions): void {
-  const now = profileFingerprint(profile, opts.sizes, opts.encapOverhead);
+  const now = profileFingerprint(profile, opts);
   const changes = resume.profile.fingerprint
     ? fingerprintChanges(resume.profile.fingerprint, now)
     : [];
@@ -407,7 +407,7 @@ function newResult(
     profile: {
       name: profile.name || basename(opts.profilePath),
       description: profile.description,
-      fingerprint: profileFingerprint(profile, opts.sizes, opts.encapOverhead),
+      fingerprint: profileFingerprint(profile, opts),
     },
     server,
     speedBps,

@@ -90,6 +90,13 @@ describe("run --resume", () => {
     }
   });
 
+  it("fingerprints the streams of the port that sends (a run from port 1 to port 0)", async () => {
+    const { out } = await storedRun(["--emulate", "--tx-port", "1", "--rx-port", "0"]);
+    expect(Object.keys(readResult(out).profile.fingerprint!.streamsSha256)).toEqual(["64", "128"]);
+    const r = await autotrex(["run", "--resume", out, "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it("takes flags that say what the run already had", async () => {
     const { out } = await storedRun(["--emulate"]);
     const r = await autotrex(["run", "--resume", out, "--sizes", "64,128", "--duration", "30"]);
