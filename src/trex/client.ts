@@ -167,6 +167,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Port states from get_port_status replies, in the ports' order (further replies ignored). */
+function statesOf(ports: number[], replies: Json[]): Map<number, PortState> {
+  return new Map(
+    ports.map((p, i) => [p, str(obj(replies[i], `get_port_status of port ${p}`).state) ?? ""]),
+  );
+}
+
 /** The owner named by TRex's acquire refusal (trex_port.cpp), if it is one. */
 export function ownerFromRefusal(message: string): string | undefined {
   const taken = /port is already taken by '(.*)'/.exec(message);
@@ -500,12 +507,11 @@ export class TrexClient {
 
   /** State of each port as the server reports it now, in one round trip. */
   async portStates(ports: number[]): Promise<Map<number, PortState>> {
-    const replies = await this.batch(
-      ports.map((p) => this.req("get_port_status", { port_id: p, block: false }, p)),
-    );
-    return new Map(
-      ports.map((p, i) => [p, str(obj(replies[i], `get_port_status of port ${p}`).state) ?? ""]),
-    );
+    return statesOf(ports, await this.batch(this.statusCalls(ports)));
+  }
+
+  private statusCalls(ports: number[]): RpcCall[] {
+    return ports.map((p) => this.req("get_port_status", { port_id: p, block: false }, p));
   }
 
   /**
@@ -562,15 +568,9 @@ export class TrexClient {
   private async statesWithTime(
     ports: number[],
   ): Promise<{ states: Map<number, PortState>; serverTimeS: number }> {
-    const replies = await this.batch([
-      ...ports.map((p) => this.req("get_port_status", { port_id: p, block: false }, p)),
-      this.req("ping"),
-    ]);
-    const states = new Map(
-      ports.map((p, i) => [p, str(obj(replies[i], `get_port_status of port ${p}`).state) ?? ""]),
-    );
+    const replies = await this.batch([...this.statusCalls(ports), this.req("ping")]);
     const serverTimeS = toNumber(obj(replies[ports.length], "ping").ts, "ping ts");
-    return { states, serverTimeS };
+    return { states: statesOf(ports, replies), serverTimeS };
   }
 
   /** Cumulative counters of the ports, read in one round trip (one consistent snapshot). */

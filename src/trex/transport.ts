@@ -271,7 +271,7 @@ export class RpcTransport {
     opts: SendOptions,
   ): Promise<RpcOutcome[]> {
     const deadline = performance.now() + BUSY_RETRY_LIMIT_MS;
-    const pending = calls.map((call) => call);
+    const pending = [...calls];
     for (;;) {
       const busy = outcomes.flatMap((o, i) => (!o.ok && isBusy(o.error) ? [i] : []));
       if (busy.length === 0 || performance.now() >= deadline) return outcomes;
