@@ -21,6 +21,16 @@ export type FaultSpec =
   /** The port's link is down from the start: speed 0, start_traffic refused without force. */
   | { kind: "link-down"; port: number }
   /**
+   * The port is in L3 mode and its default gateway never answered ARP: no valid destination
+   * MAC, so start_traffic without force is refused while a stream has no explicit one.
+   */
+  | { kind: "unresolved"; port: number }
+  /**
+   * The NICs count flow stats in hardware (TRex on i40e, not af_packet): service mode and
+   * flow-stats streams exclude each other, each refused while the other is in use.
+   */
+  | { kind: "hw-flow-stats" }
+  /**
    * Answer `times` calls of the method from its `nth` on (default: the first one) with TRex's
    * -32001 "Try again later", without running them (a port busy with RX configuration).
    */
@@ -49,6 +59,8 @@ const KEYS: Record<FaultKind, { required: string[]; optional: string[] }> = {
   exit: { required: [], optional: ["method", "nth", "afterMs"] },
   "foreign-owner": { required: ["port", "owner"], optional: [] },
   "link-down": { required: ["port"], optional: [] },
+  unresolved: { required: ["port"], optional: [] },
+  "hw-flow-stats": { required: [], optional: [] },
   "try-again": { required: ["method"], optional: ["nth", "times"] },
   "work-in-progress": { required: ["method"], optional: ["nth", "times", "polls"] },
   error: { required: ["method"], optional: ["code", "message", "nth", "times"] },
@@ -137,11 +149,12 @@ export interface FaultDecision {
 }
 
 /** Faults that hold from the start rather than fire on requests. */
-type Standing = Extract<FaultSpec, { kind: "foreign-owner" | "link-down" }>;
+const STANDING_KINDS = ["foreign-owner", "link-down", "unresolved", "hw-flow-stats"] as const;
+type Standing = Extract<FaultSpec, { kind: (typeof STANDING_KINDS)[number] }>;
 type Triggered = Exclude<FaultSpec, Standing>;
 
 function isStanding(spec: FaultSpec): spec is Standing {
-  return spec.kind === "foreign-owner" || spec.kind === "link-down";
+  return (STANDING_KINDS as readonly string[]).includes(spec.kind);
 }
 
 /** Tracks request numbers and how often each fault fired. */
@@ -158,6 +171,14 @@ export class FaultPlan {
 
   linkDownPorts(): number[] {
     return this.specs.flatMap((s) => (s.kind === "link-down" ? [s.port] : []));
+  }
+
+  unresolvedPorts(): number[] {
+    return this.specs.flatMap((s) => (s.kind === "unresolved" ? [s.port] : []));
+  }
+
+  hwFlowStats(): boolean {
+    return this.specs.some((s) => s.kind === "hw-flow-stats");
   }
 
   /** Called once per request message with the methods it names. */

@@ -128,6 +128,8 @@ class EmulatorServer implements RunningEmulator {
     for (const { port, owner } of this.faults.foreignOwners())
       this.box.setForeignOwner(port, owner);
     for (const port of this.faults.linkDownPorts()) this.box.setLinkDown(port);
+    for (const port of this.faults.unresolvedPorts()) this.box.setUnresolved(port);
+    if (this.faults.hwFlowStats()) this.box.setHwFlowStats();
   }
 
   /** Binds both sockets; a failure names the socket, address and port. */

@@ -59,6 +59,21 @@ export interface Port {
   promiscuous: boolean;
   /** False for a link-down fault: speed 0, nothing reaches the peer. */
   linkUp: boolean;
+  /**
+   * L3 mode whose default gateway never answered ARP (the unresolved fault): the port has no
+   * valid destination MAC. Null: L2 with a configured destination, as every port starts.
+   */
+  unresolvedL3: { ip: string; defaultGw: string } | null;
+}
+
+/** TRex's per-profile m_flow_stats_count (TrexStatelessProfile::add_stream): null streams aside. */
+export function hasFlowStats(profile: Profile): boolean {
+  return [...profile.streams.values()].some((s) => !s.nullStream && s.flowStats !== null);
+}
+
+/** TRex's m_non_explicit_dst_macs_count: enabled or not, only null streams are left out. */
+export function hasImplicitDstMac(profile: Profile): boolean {
+  return [...profile.streams.values()].some((s) => !s.nullStream && !s.explicitDstMac);
 }
 
 export interface PgidCounters {
@@ -83,6 +98,9 @@ interface Ticket {
   result?: JsonValue;
   error?: RpcError;
 }
+
+/** The issue that TRex's refusals of service mode beside flow stats point to. */
+export const TREX_545 = "https://trex-tgn.cisco.com/youtrack/issue/trex-545";
 
 /** DP cores per port, as get_system_info reports them and core_mask checks them. */
 export const DP_CORES_PER_PORT = 1;
@@ -112,6 +130,11 @@ export class BoxState {
   readonly clock: ModelClock;
   /** Names of the registered methods (get_supported_cmds). */
   methodNames: string[] = [];
+  /**
+   * NICs that count flow stats in hardware (TRex's hw_rx_stat_supported(): i40e), where
+   * service mode and flow-stats traffic exclude each other; af_packet has none (the default).
+   */
+  hwFlowStats = false;
   private pgidVersion = 0;
   private nextTicket = 1;
 
@@ -130,6 +153,7 @@ export class BoxState {
       service: false,
       promiscuous: false,
       linkUp: true,
+      unresolvedL3: null,
     }));
   }
 
@@ -172,6 +196,11 @@ export class BoxState {
 
   isTransmitting(port: Port): boolean {
     return [...port.profiles.values()].some((p) => p.trial !== null);
+  }
+
+  /** TrexStatelessPort::is_running_flow_stats: a profile in TX or PAUSE with flow stats. */
+  isRunningFlowStats(port: Port): boolean {
+    return [...port.profiles.values()].some((p) => p.trial !== null && hasFlowStats(p));
   }
 
   stateError(cmd: string, profile: Profile): RpcError {

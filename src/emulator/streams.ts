@@ -46,6 +46,20 @@ export interface StreamDef {
   /** Frame length on the wire with FCS: max(binary, 60) + 4. */
   frameSize: number;
   flowStats: { pgid: number; ruleType: "stats" | "latency" | "tpg" } | null;
+  /** The stream's frames carry their own destination MAC (`flags` dst mode 1, "from packet"). */
+  explicitDstMac: boolean;
+  /** A null stream (`flags` bit 3): TRex leaves it out of the dest-MAC and flow-stats counts. */
+  nullStream: boolean;
+}
+
+/**
+ * The `flags` bits as trex_stl_stream.h reads them from the uint16 they are stored in: bit 0
+ * source MAC from the packet, bits 2..1 the destination MAC mode (0 config file, 1 packet,
+ * 2 ARP), bit 3 a null stream (TrexRpcCmdAddStream).
+ */
+function streamFlags(flags: number): Pick<StreamDef, "explicitDstMac" | "nullStream"> {
+  const bits = flags & 0xffff;
+  return { explicitDstMac: ((bits >> 1) & 0x3) === 1, nullStream: (bits & 0x8) !== 0 };
 }
 
 /** Validates and reads one stream object; `dpCoreCount` bounds `core_id`. */
@@ -59,7 +73,7 @@ export function parseStream(stream: JsonObject, streamId: number, dpCoreCount: n
   const enabled = parseBool(stream, "enabled");
   const selfStart = parseBool(stream, "self_start");
   optBool(stream, "start_paused", false);
-  parseNumber(stream, "flags", "int");
+  const flags = streamFlags(parseNumber(stream, "flags", "int"));
   parseNumber(stream, "action_count", "uint32");
   optNumber(stream, "random_seed", "uint32", 0);
   const isgUs = parseNumber(stream, "isg", "unsigned double");
@@ -80,6 +94,7 @@ export function parseStream(stream: JsonObject, streamId: number, dpCoreCount: n
     isgUs,
     frameSize: Math.max(frameLength, 60) + 4,
     flowStats,
+    ...flags,
   };
 }
 

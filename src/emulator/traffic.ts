@@ -13,6 +13,7 @@ import {
   trialEndS,
   type MultiplierType,
   type Trial,
+  type TrialStream,
 } from "./trial.ts";
 
 export interface LiveCounters extends Counters {
@@ -110,7 +111,7 @@ export function commitTrial(
   const durationS = trial.allContinuous ? t : rEff > 0 ? sent / rEff : 0;
   const outcome = port.dut.trial({ ratePps: trial.sendPps, durationS, frameSize: trial.frameSize });
   const tx = apportion(outcome.txPackets, perStream);
-  const rx = port.linkUp ? apportion(outcome.rxPackets, tx) : tx.map(() => 0);
+  const rx = delivered(port, trial, apportion(outcome.rxPackets, tx));
   const peer = box.peer(port);
   trial.streams.forEach((s, i) => {
     const size = s.def.frameSize;
@@ -184,8 +185,9 @@ function addRunning(
   const rEff = Math.min(trial.sendPps, modelLineRatePps(dut, trial.frameSize));
   const perStream = trial.streams.map((s) => Math.round(streamPackets(s, t)));
   const sent = perStream.reduce((a, b) => a + b, 0);
-  const forwarded = from.linkUp ? Math.min(sent, Math.floor(cap * t) + dut.bufferPackets) : 0;
-  const counted = into === "tx" ? perStream : apportion(forwarded, perStream);
+  const forwarded = Math.min(sent, Math.floor(cap * t) + dut.bufferPackets);
+  const counted =
+    into === "tx" ? perStream : delivered(from, trial, apportion(forwarded, perStream));
   trial.streams.forEach((s, i) => {
     if (into === "tx") {
       c.opackets += counted[i];
@@ -196,7 +198,7 @@ function addRunning(
     }
   });
   if (trial.pausedAtS !== null) return;
-  const pps = into === "tx" ? rEff : from.linkUp ? Math.min(rEff, cap) : 0;
+  const pps = into === "tx" ? rEff : Math.min(rEff, cap) * deliveredShare(from, trial);
   if (into === "tx") {
     c.txPps += pps;
     c.txBps += pps * trial.frameSize * 8;
@@ -204,6 +206,27 @@ function addRunning(
     c.rxPps += pps;
     c.rxBps += pps * trial.frameSize * 8;
   }
+}
+
+/**
+ * Whether a stream's frames reach the peer: the link is up and they carry a destination MAC
+ * the DUT takes, which a forced start on an unresolved port gives only to streams with their
+ * own (explicit) one.
+ */
+function deliversToPeer(port: Port, s: TrialStream): boolean {
+  return port.linkUp && (port.unresolvedL3 === null || s.def.explicitDstMac);
+}
+
+/** Per-stream counts of what the DUT forwarded, less what never reaches the peer. */
+function delivered(port: Port, trial: Trial, perStream: number[]): number[] {
+  return perStream.map((n, i) => (deliversToPeer(port, trial.streams[i]) ? n : 0));
+}
+
+/** The share of a trial's rate that reaches the peer. */
+function deliveredShare(port: Port, trial: Trial): number {
+  const total = trial.streams.reduce((a, s) => a + s.ratePps, 0);
+  const reaching = trial.streams.reduce((a, s) => a + (deliversToPeer(port, s) ? s.ratePps : 0), 0);
+  return total > 0 ? reaching / total : 0;
 }
 
 /** Event data naming a port and profile. */

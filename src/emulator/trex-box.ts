@@ -101,6 +101,21 @@ export class TrexBox {
   }
 
   /**
+   * Leaves a port in L3 mode unresolved: 10.0.N.2 behind a default gateway 10.0.N.1 that never
+   * answered ARP, so it has no valid destination MAC.
+   */
+  setUnresolved(portId: number): void {
+    const port = this.box.ports[portId];
+    if (!port) throw new Error(`unresolved fault: no port ${portId}`);
+    port.unresolvedL3 = { ip: `10.0.${portId}.2`, defaultGw: `10.0.${portId}.1` };
+  }
+
+  /** Gives the server NICs with hardware flow stats (service mode then excludes them). */
+  setHwFlowStats(): void {
+    this.box.hwFlowStats = true;
+  }
+
+  /**
    * Runs a call now and keeps its outcome under a new ticket for get_async_results, which
    * answers "work in progress" `polls` times first.
    */

@@ -11,11 +11,37 @@ import {
   parseObject,
   parseProfile,
 } from "../params.ts";
-import { DP_CORES_PER_PORT } from "../state.ts";
+import { DP_CORES_PER_PORT, TREX_545, type BoxState, type Port } from "../state.ts";
 import { common, stl, type MethodTable } from "./method.ts";
 
 function macOf(portId: number): string {
   return `00:00:00:01:00:${portId.toString(16).padStart(2, "0")}`;
+}
+
+/**
+ * attr.layer_cfg as CStackBase::attr_to_json writes it: L2 with the peer's MAC, or L3 with its
+ * addresses and, unresolved, an invalid destination MAC (the real server then shows whatever
+ * bytes it holds; the emulator shows zeros).
+ */
+function layerCfg(port: Port, peer: Port): JsonObject {
+  const l3 = port.unresolvedL3;
+  return {
+    ether: l3
+      ? { src: macOf(port.id), dst: "00:00:00:00:00:00", state: "unconfigured" }
+      : { src: macOf(port.id), dst: macOf(peer.id), state: "configured" },
+    ipv4: l3 ? { src: l3.ip, dst: l3.defaultGw, state: "unresolved" } : { state: "none" },
+    ipv6: { enabled: false },
+  };
+}
+
+/**
+ * TrexRpcCmdSetServiceMode on NICs with hardware flow stats: they filter in hardware, and
+ * service mode does not start while any port transmits flow-stats streams.
+ */
+function checkHwServiceMode(box: BoxState, enabled: boolean, filtered: boolean): void {
+  if (filtered) throw executeErr("TRex must be at --software mode for filtered service!");
+  const busy = enabled && box.ports.find((port) => box.isRunningFlowStats(port));
+  if (busy) throw executeErr(`port ${busy.id} is using flow_stats. (see ${TREX_545})`);
 }
 
 export const portMethods: MethodTable = {
@@ -68,11 +94,7 @@ export const portMethods: MethodTable = {
         vxlan_fs: [],
         fc: { mode: 0 },
         vlan: { tags: [] },
-        layer_cfg: {
-          ether: { src: macOf(port.id), dst: macOf(box.peer(port).id), state: "configured" },
-          ipv4: { state: "none" },
-          ipv6: { enabled: false },
-        },
+        layer_cfg: layerCfg(port, box.peer(port)),
       },
       rx_info: {
         latency: { is_active: false },
@@ -122,8 +144,9 @@ export const portMethods: MethodTable = {
   service: stl((p, box) => {
     const port = box.parsePort(p);
     const enabled = parseBool(p, "enabled");
-    optBool(p, "filtered", false);
+    const filtered = optBool(p, "filtered", false);
     optNumber(p, "mask", "byte", 0);
+    if (box.hwFlowStats) checkHwServiceMode(box, enabled, filtered);
     port.service = enabled;
     return {};
   }, "owned"),

@@ -12,7 +12,15 @@ import {
   parseProfile,
   parseString,
 } from "../params.ts";
-import { DP_CORES_PER_PORT, type BoxState, type Port, type Profile } from "../state.ts";
+import {
+  DP_CORES_PER_PORT,
+  hasFlowStats,
+  hasImplicitDstMac,
+  TREX_545,
+  type BoxState,
+  type Port,
+  type Profile,
+} from "../state.ts";
 import { commitTrial, profileEvent, scheduleEnd, startTrial, trialElapsedS } from "../traffic.ts";
 import { MULTIPLIER_TYPES, type MultiplierType } from "../trial.ts";
 import { stl, type MethodTable } from "./method.ts";
@@ -25,6 +33,7 @@ export const trafficMethods: MethodTable = {
     (p, box) => {
       const port = box.parsePort(p);
       const profileId = parseProfile(p);
+      checkServiceMode(box, port.profiles.get(profileId));
       const durationS = parseNumber(p, "duration", "double");
       const force = parseBool(p, "force");
       checkCoreMask(p);
@@ -38,7 +47,7 @@ export const trafficMethods: MethodTable = {
       const ts = box.clock.nowS();
       const profile = box.profileOrThrow(port, profileId);
       if (box.profileState(profile) !== "STREAMS") throw box.stateError("start", profile);
-      if (!port.linkUp && !force) throw executeErr("Link state is DOWN.");
+      if (!force) checkReachable(port, profile);
       const wasTx = box.isTransmitting(port);
       const factor = startTrial(box, port, profile, { type, value }, durationS, force);
       box.queueEvent(10, profileEvent(port, profile));
@@ -111,6 +120,33 @@ export const trafficMethods: MethodTable = {
     return {};
   }, "owned"),
 };
+
+/**
+ * On NICs with hardware flow stats a profile with flow-stats streams does not start while any
+ * port is in service mode (TrexRpcCmdStartTraffic, before the other parameters are read).
+ */
+function checkServiceMode(box: BoxState, profile: Profile | undefined): void {
+  if (!box.hwFlowStats || !profile || !hasFlowStats(profile)) return;
+  const inService = box.ports.find((port) => port.service);
+  if (inService) {
+    throw executeErr(
+      `Port ${inService.id} is under service mode, can't use flow_stats. (see ${TREX_545})`,
+    );
+  }
+}
+
+/**
+ * What start_traffic refuses without force (TrexStatelessProfile::start_traffic): a link that
+ * is down, and an unresolved destination MAC while a stream relies on it.
+ */
+function checkReachable(port: Port, profile: Profile): void {
+  if (!port.linkUp) throw executeErr("Link state is DOWN.");
+  if (port.unresolvedL3 && hasImplicitDstMac(profile)) {
+    throw executeErr(
+      `Port ${port.id} dest MAC is invalid and there are streams without explicit dest MAC.`,
+    );
+  }
+}
 
 /** core_mask may be absent, a uint64, or the Python client's 2^64 − 1 read as a double. */
 function checkCoreMask(p: JsonObject): void {
