@@ -10,9 +10,10 @@ import { join } from "node:path";
 import type { RunResult } from "../report/result.ts";
 import { ExitCode, RunSetupError } from "../runner/exit-code.ts";
 import { exitStatusOf } from "../runner/exit-status.ts";
-import { runBenchmark } from "../runner/runner.ts";
+import { prepareRun, runBenchmark } from "../runner/runner.ts";
 import { normalizeRun, type RunRequestFields, type RunSettings } from "../runner/spec.ts";
-import type { RunEvent, RunOptions } from "../runner/types.ts";
+import type { RunContext, RunEvent, RunOptions, RunOutcome } from "../runner/types.ts";
+import { withSession } from "../session/index.ts";
 import { thresholdsFrom, ThresholdError } from "../search/index.ts";
 import {
   loadBenchmarkService,
@@ -376,9 +377,15 @@ export class Agent {
       force: run.request.force,
       allowSpeedMismatch: run.request.allowSpeedMismatch === true,
       ...(run.request.profileTimeoutS ? { profileTimeoutS: run.request.profileTimeoutS } : {}),
-      trexDir: null,
-      trexCfg: null,
     };
+  }
+
+  /** One run on the agent's server: its profile loaded first, then a session for it alone. */
+  private async execute(run: AgentRun, ctx: RunContext): Promise<RunOutcome> {
+    const prepared = await prepareRun(this.runOptions(run), ctx);
+    return withSession(prepared.opts, { outDir: prepared.opts.outDir, signal: ctx.signal }, (s) =>
+      runBenchmark(prepared, s, ctx),
+    );
   }
 
   /** Runs queued benchmarks one after the other: two runs would fight over the ports. */
@@ -392,7 +399,7 @@ export class Agent {
       queued.listeners.forEach((l) => l({ runId: queued.id, queuedPosition: i + 1 })),
     );
     try {
-      const outcome = await runBenchmark(this.runOptions(run), {
+      const outcome = await this.execute(run, {
         signal: run.controller.signal,
         onEvent: (event) => {
           const message = toEventMessage(run.id, event);

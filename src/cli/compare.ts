@@ -19,6 +19,7 @@ import { readRunResult, ResultFileError } from "../report/read-result.ts";
 import type { RunResult } from "../report/result.ts";
 import { OutputWriteError, writeOutputFile } from "../report/run-directory.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
+import { parseNumber } from "./flags.ts";
 
 export interface RunCompareOptions {
   /** The run to judge: a run directory, a result.json path, or a result already in memory. */
@@ -128,11 +129,8 @@ export async function runCompare(options: RunCompareOptions): Promise<number> {
 
 /** "2", "0.5", "2%": a non-negative percentage. */
 export function parseTolerance(text: string): number {
-  const value = Number(text.trim().replace(/%$/, ""));
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
-    throw new CliError(`--tolerance must be a non-negative percentage, got '${text}'`);
-  }
-  return value;
+  const value = text.trim().replace(/%$/, "");
+  return parseNumber("--tolerance", value, (n) => n >= 0, "a percentage ≥ 0");
 }
 
 interface CompareFlags {

@@ -4,8 +4,15 @@
  */
 import type { Command } from "commander";
 import type { DutParams } from "../emulator/dut-model.ts";
-import { loadDutSpec, loadFaults, startEmulator, type FaultSpec } from "../emulator/index.ts";
+import {
+  DUT_PRESET_NAMES,
+  loadDutSpec,
+  loadFaults,
+  startEmulator,
+  type FaultSpec,
+} from "../emulator/index.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
+import { integerFlag, parseNumber } from "./flags.ts";
 
 interface EmulateFlags {
   bind: string;
@@ -18,14 +25,6 @@ interface EmulateFlags {
   faults?: string;
 }
 
-function intFlag(name: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < min || n > max) {
-    throw new CliError(`${name} must be an integer from ${min} to ${max}, got '${text}'`);
-  }
-  return n;
-}
-
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command("emulate")
@@ -36,22 +35,19 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option("--ports <n>", "number of ports, even; pairs (0,1), (2,3), ...", "2")
     .option(
       "--dut <preset|file>",
-      "DUT model: default, ideal, noisy or a YAML/JSON file",
+      `DUT model: ${DUT_PRESET_NAMES.join(", ")} or a YAML/JSON file`,
       "default",
     )
     .option("--time-scale <factor>", "real seconds per modelled second (0 = instant trials)", "1")
     .option("--seed <n>", "seed of the DUT model's randomness", "1")
     .option("--faults <file>", "YAML/JSON list of faults to inject (reliability tests)")
     .action(async (flags: EmulateFlags) => {
-      const rpcPort = intFlag("--port", flags.port, 0, 65535);
-      const asyncPort = intFlag("--async-port", flags.asyncPort, 0, 65535);
-      const ports = intFlag("--ports", flags.ports, 2, 254);
+      const rpcPort = integerFlag("--port", flags.port, 0, 65535);
+      const asyncPort = integerFlag("--async-port", flags.asyncPort, 0, 65535);
+      const ports = integerFlag("--ports", flags.ports, 2, 254);
       if (ports % 2 !== 0) throw new CliError(`--ports must be even, got ${ports}`);
-      const seed = intFlag("--seed", flags.seed, 0, 2 ** 32 - 1);
-      const timeScale = Number(flags.timeScale);
-      if (flags.timeScale.trim() === "" || !Number.isFinite(timeScale) || timeScale < 0) {
-        throw new CliError(`--time-scale must be a non-negative number, got '${flags.timeScale}'`);
-      }
+      const seed = integerFlag("--seed", flags.seed, 0, 2 ** 32 - 1);
+      const timeScale = parseNumber("--time-scale", flags.timeScale, (n) => n >= 0, "a factor ≥ 0");
       if (rpcPort !== 0 && rpcPort === asyncPort) {
         throw new CliError("--port and --async-port must differ");
       }

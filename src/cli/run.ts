@@ -8,25 +8,27 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { AgentError, runViaAgent } from "../agent/client.ts";
 import type { RunRequest } from "../agent/protocol.ts";
 import { readTokenFile } from "../agent/security.ts";
-import { DutSpecError, loadDutSpec } from "../emulator/index.ts";
 import { DEFAULT_PROFILE_TIMEOUT_S } from "../profile/index.ts";
 import { DEFAULT_FRAME_SIZES } from "../rate/line-rate.ts";
 import type { RunParameters, RunResult } from "../report/result.ts";
 import { OutputWriteError, RunDirectory, TRIALS_FILE } from "../report/run-directory.ts";
-import { runBenchmark } from "../runner/runner.ts";
+import { prepareRun, runBenchmark } from "../runner/runner.ts";
 import { exitStatusOf } from "../runner/exit-status.ts";
-import { RunSetupError } from "../runner/exit-code.ts";
 import {
   conflictsWith,
   settingsOver,
   EMULATE_DEFAULTS,
-  normalizeEmulate,
   normalizeRun,
   RUN_DEFAULTS,
   type RunRequestFields,
 } from "../runner/spec.ts";
-import { DEFAULT_SERVER } from "../runner/server.ts";
-import type { RunOptions } from "../runner/types.ts";
+import type { RunContext, RunOptions, RunOutcome } from "../runner/types.ts";
+import {
+  DEFAULT_SERVER,
+  DEFAULT_TREX_CFG,
+  withSession,
+  type ServerTarget,
+} from "../session/index.ts";
 import {
   parseLossThresholds,
   searchAlgorithms,
@@ -35,6 +37,8 @@ import {
 } from "../search/index.ts";
 import { parseTolerance, runCompare } from "./compare.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
+import { DUT_PRESET_NAMES } from "../emulator/index.ts";
+import { emulateFromFlags, numberFlag, orUsageError, parseNumber } from "./flags.ts";
 import { createProgress } from "./progress.ts";
 import { profileArgument } from "./profiles.ts";
 
@@ -94,24 +98,6 @@ async function compareWithBaseline(
   return Math.max(runExitCode, compareExit);
 }
 
-function parseNumber(
-  flag: string,
-  value: string,
-  check: (n: number) => boolean,
-  expected: string,
-): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || !check(n)) {
-    throw new CliError(`${flag} ${JSON.stringify(value)}: expected ${expected}`);
-  }
-  return n;
-}
-
-/** A number flag's text as a number; whether the number will do is the run spec's to say. */
-function numberFlag(flag: string, value: string | undefined, expected: string): number | undefined {
-  return value === undefined ? undefined : parseNumber(flag, value, () => true, expected);
-}
-
 /** `--sizes 64,128`: numbers here; whether each is a frame size is the run spec's rule. */
 export function parseSizes(list: string): number[] {
   return list
@@ -165,31 +151,6 @@ function askedFromFlags(flags: RunFlags): RunRequestFields {
     search: flags.search,
   };
   return asked;
-}
-
-/**
- * The emulator of --emulate from its flags, over `base`: the defaults, or a resumed run's own
- * (the DUT itself is checked by checkDut).
- */
-function emulateFromFlags(
-  flags: RunFlags,
-  base: NonNullable<RunParameters["emulate"]> = EMULATE_DEFAULTS,
-): NonNullable<RunParameters["emulate"]> {
-  return normalizeEmulate({
-    dut: flags.dut ?? base.dut,
-    timeScale: numberFlag("--time-scale", flags.timeScale, "a factor ≥ 0") ?? base.timeScale,
-    seed: numberFlag("--seed", flags.seed, "an integer") ?? base.seed,
-  });
-}
-
-/** A rule of the run spec broken: one line, exit status 2. */
-function orUsageError<T>(make: () => T): T {
-  try {
-    return make();
-  } catch (err) {
-    if (err instanceof RunSetupError) throw new CliError(err.message, ExitCode.usage);
-    throw err;
-  }
 }
 
 function parametersFromFlags(profile: string, flags: RunFlags): RunParameters {
@@ -248,17 +209,6 @@ function discardIfNothingMeasured(outDir: string, createdDir: string | undefined
     }
   }
   return true;
-}
-
-/** The DUT of --emulate is checked before anything is created or started. */
-function checkDut(parameters: RunParameters): void {
-  if (!parameters.emulate) return;
-  try {
-    loadDutSpec(parameters.emulate.dut);
-  } catch (err) {
-    if (err instanceof DutSpecError) throw new CliError(err.message, ExitCode.usage);
-    throw err;
-  }
 }
 
 /**
@@ -477,18 +427,31 @@ function localRun(profile: string | undefined, flags: RunFlags): LocalRun {
   return { parameters, outDir: resolve(flags.out ?? defaultOutDir(profile)) };
 }
 
+/**
+ * The run on its server: the profile is loaded before the session opens, so a bad profile
+ * never starts a `--trex-dir` server, and a started one logs into the run directory.
+ */
+async function runLocally(
+  opts: RunOptions,
+  target: ServerTarget,
+  ctx: RunContext,
+  resume: RunResult | undefined,
+): Promise<RunOutcome> {
+  const prepared = await prepareRun(opts, ctx);
+  return withSession(target, { outDir: opts.outDir, signal: ctx.signal }, (session) =>
+    runBenchmark(prepared, session, ctx, resume),
+  );
+}
+
 async function runCommand(profile: string | undefined, flags: RunFlags): Promise<number> {
   if (flags.agent) return runRemote(profile, flags);
   if (profile !== undefined) profile = profileArgument(profile); // a path, or a shipped name
   const { parameters, outDir, resume, resumeNotes } = localRun(profile, flags);
-  checkDut(parameters);
   const opts: RunOptions = {
     ...parameters,
     outDir,
     force: flags.force === true,
     allowSpeedMismatch: flags.allowSpeedMismatch === true,
-    trexDir: flags.trexDir ?? null,
-    trexCfg: flags.cfg ?? null,
     resumeAnyway: flags.resumeAnyway === true,
     ...(resumeNotes && resumeNotes.length > 0 ? { resumeNotes } : {}),
     profileTimeoutS: parseNumber(
@@ -505,8 +468,10 @@ async function runCommand(profile: string | undefined, flags: RunFlags): Promise
   });
   const progress = progressFor(flags, parameters.durationS, parameters.thresholds);
   try {
-    const outcome = await runBenchmark(
+    const target = { ...parameters, trexDir: flags.trexDir ?? null, trexCfg: flags.cfg ?? null };
+    const outcome = await runLocally(
       opts,
+      target,
       { signal: interrupts.signal, onEvent: progress.onEvent },
       resume,
     );
@@ -546,7 +511,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     // --resume can tell a flag given from one left alone.
     .option(
       "--dut <preset|file>",
-      `emulated DUT: ideal, default, noisy, software or a YAML/JSON file (default ${EMULATE_DEFAULTS.dut})`,
+      `emulated DUT: ${DUT_PRESET_NAMES.join(", ")} or a YAML/JSON file (default ${EMULATE_DEFAULTS.dut})`,
     )
     .option(
       "--time-scale <factor>",
@@ -598,7 +563,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option("--quiet", "no progress output")
     .option("--json", "print result.json on stdout at the end")
     .option("--trex-dir <dir>", "start t-rex-64 from this TRex directory for the run")
-    .option("--cfg <file>", "TRex config for --trex-dir (default ./trex_cfg.yaml)")
+    .option("--cfg <file>", `TRex config for --trex-dir (default ./${DEFAULT_TREX_CFG})`)
     .option("--allow-speed-mismatch", "accept tx and rx ports of different speeds")
     .option(
       "--agent <host:port>",

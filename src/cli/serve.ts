@@ -6,11 +6,8 @@ import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Agent } from "../agent/server.ts";
 import { readTokenFile } from "../agent/security.ts";
-import { DutSpecError, loadDutSpec } from "../emulator/index.ts";
-import type { RunParameters } from "../report/result.ts";
-import { RunSetupError } from "../runner/exit-code.ts";
-import { normalizeEmulate } from "../runner/spec.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
+import { emulateFromFlags } from "./flags.ts";
 
 interface ServeFlags {
   listen: string;
@@ -25,31 +22,6 @@ interface ServeFlags {
   dut: string;
   timeScale: string;
   seed: string;
-}
-
-/**
- * The emulator the agent's runs use, checked at start-up by the rules of a local run, so an
- * agent never starts with a target every run would fail on.
- */
-function emulateTarget(flags: ServeFlags): NonNullable<RunParameters["emulate"]> {
-  const number = (flag: string, text: string): number => {
-    if (text.trim() === "" || !Number.isFinite(Number(text)))
-      throw new CliError(`${flag} ${JSON.stringify(text)}: expected a number`);
-    return Number(text);
-  };
-  try {
-    const target = normalizeEmulate({
-      dut: flags.dut,
-      timeScale: number("--time-scale", flags.timeScale),
-      seed: number("--seed", flags.seed),
-    });
-    loadDutSpec(target.dut);
-    return target;
-  } catch (err) {
-    if (err instanceof RunSetupError || err instanceof DutSpecError)
-      throw new CliError(err.message, ExitCode.usage);
-    throw err;
-  }
 }
 
 export function register(program: Command, setExit: (code: number) => void): void {
@@ -92,7 +64,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         token,
         profilesDir: resolve(flags.profilesDir),
         resultsDir: resolve(flags.results),
-        target: flags.emulate ? { emulate: emulateTarget(flags) } : { server: flags.server! },
+        target: flags.emulate ? { emulate: emulateFromFlags(flags) } : { server: flags.server! },
         tls:
           flags.tlsCert && flags.tlsKey
             ? { certPem: readFileSync(flags.tlsCert), keyPem: readFileSync(flags.tlsKey) }

@@ -15,6 +15,7 @@ import {
 import { MAX_FRAME_SIZE, MIN_FRAME_SIZE } from "../rate/line-rate.ts";
 import { VmRunner } from "../vm/index.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
+import { integerFlag } from "./flags.ts";
 import { profileArgument } from "./profiles.ts";
 
 /** With --pcap, only this many packets are listed unless --list says otherwise. */
@@ -44,12 +45,7 @@ export function packetSource(stream: ResolvedStream): () => Buffer {
 }
 
 function intOption(name: string, min: number, max: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
-      throw new CliError(`--${name} ${text}: expected an integer in ${min}..${max}`);
-    return n;
-  };
+  return (text: string): number => integerFlag(`--${name}`, text, min, max);
 }
 
 /** Loads the profile and resolves its streams for the one size simulated; errors exit 2. */

@@ -32,7 +32,6 @@ import { getSearchAlgorithm } from "../search/index.ts";
 import { searchWithinGenerator } from "../search/generator-limit.ts";
 import type { SearchResult, TrialRecord } from "../search/types.ts";
 import type { StreamDefinition, TrexClient } from "../trex/index.ts";
-import { openServer } from "./server.ts";
 import { LATENCY_SIGNATURE_BYTES } from "../trex/protocol.ts";
 import {
   latencyProbeFits,
@@ -42,8 +41,8 @@ import {
   type TrafficDirection,
   type TrialPlan,
 } from "./trial.ts";
-import type { RunContext, RunEvent, RunOptions, RunOutcome } from "./types.ts";
-import { RunSetupError } from "./exit-code.ts";
+import type { RunContext, RunEvent, RunOptions, RunOutcome, RunSession } from "./types.ts";
+import { ExitCode, RunSetupError } from "./exit-code.ts";
 import { fingerprintChanges, profileFingerprint } from "./fingerprint.ts";
 
 const TOOL_VERSION = "0.1.0";
@@ -328,8 +327,8 @@ function upsertSize(result: RunResult, size: SizeResult): void {
 }
 
 function exitCodeOf(result: RunResult): number {
-  if (result.status === "interrupted") return 130;
-  return result.sizes.some((s) => s.status === "failed") ? 1 : 0;
+  if (result.status === "interrupted") return ExitCode.interrupted;
+  return result.sizes.some((s) => s.status === "failed") ? ExitCode.someFailed : ExitCode.ok;
 }
 
 /**
@@ -439,38 +438,63 @@ async function measureSizes(
   }
 }
 
+/** A run whose profile is loaded and whose directory exists, ready for a server session. */
+export interface PreparedRun {
+  /** The options, with the sweep resolved (the sizes asked, the profile's own, or the default). */
+  opts: RunOptions;
+  profile: LoadedProfile;
+  dir: RunDirectory;
+}
+
 /**
- * Runs (or resumes, when `resume` is given) a benchmark. Results already measured are on disk
- * before anything later can fail; aborting via the context's signal stops traffic, releases
- * the ports and returns with status "interrupted".
+ * The part of a run that needs no server: loads the profile (in its worker, within its time
+ * limit), resolves the sweep and creates the run directory. Done before a session is opened,
+ * so a bad profile never starts a `t-rex-64`, and a started one has its log directory.
  */
-export async function runBenchmark(
-  opts: RunOptions,
-  ctx: RunContext = {},
-  resume?: RunResult,
-): Promise<RunOutcome> {
-  const emit = (event: RunEvent): void => ctx.onEvent?.(event);
+export async function prepareRun(opts: RunOptions, ctx: RunContext = {}): Promise<PreparedRun> {
   const profile = await loadProfile(opts.profilePath, {
     ...runPlan(opts),
     ...(opts.latencyPps === null ? {} : { probeGrowthBytes: LATENCY_SIGNATURE_BYTES }),
     signal: ctx.signal,
     timeoutS: opts.profileTimeoutS,
   });
-  opts = { ...opts, sizes: frameSizesFor(profile, opts) };
-  const dir = await RunDirectory.create(opts.outDir);
-  const session = await openServer(opts, ctx.signal);
+  const sized = { ...opts, sizes: frameSizesFor(profile, opts) };
+  return { opts: sized, profile, dir: await RunDirectory.create(opts.outDir) };
+}
+
+/** The stored run a resume goes on with, once it is checked against the profile and server. */
+function resumedResult(resume: RunResult, run: PreparedRun, speedBps: number): RunResult {
+  resumeChecks(resume, run.profile, run.opts);
+  if (resume.speedBps !== speedBps) {
+    throw new RunSetupError(
+      `cannot resume: the run was measured at ${resume.speedBps / 1e9} Gb/s, the server's port ${run.opts.txPort} runs at ${speedBps / 1e9} Gb/s`,
+    );
+  }
+  return resume;
+}
+
+/**
+ * Runs (or resumes, when `resume` is given) a prepared benchmark on an opened session. Results
+ * already measured are on disk before anything later can fail; aborting via the context's
+ * signal stops traffic, releases the ports and returns with status "interrupted". The session
+ * stays open: the caller closes it.
+ */
+export async function runBenchmark(
+  run: PreparedRun,
+  session: RunSession,
+  ctx: RunContext = {},
+  resume?: RunResult,
+): Promise<RunOutcome> {
+  const { opts, profile, dir } = run;
+  const emit = (event: RunEvent): void => ctx.onEvent?.(event);
   let result: RunResult | undefined;
   try {
     const speedBps = checkPortPair(session.client.ports, opts, session.address);
     const ports = [opts.txPort, opts.rxPort];
     await session.client.acquire(ports, { force: opts.force });
-    result = resume ?? newResult(opts, profile, session.description, speedBps);
-    if (resume) resumeChecks(resume, profile, opts);
-    if (resume && resume.speedBps !== speedBps) {
-      throw new RunSetupError(
-        `cannot resume: the run was measured at ${resume.speedBps / 1e9} Gb/s, the server's port ${opts.txPort} runs at ${speedBps / 1e9} Gb/s`,
-      );
-    }
+    result = resume
+      ? resumedResult(resume, run, speedBps)
+      : newResult(opts, profile, session.description, speedBps);
     result.status = "running";
     dir.writeResult(result);
     const sizes = sizesToMeasure(result);
@@ -499,7 +523,5 @@ export async function runBenchmark(
       dir.writeResult(result);
     }
     throw err;
-  } finally {
-    await session.close();
   }
 }

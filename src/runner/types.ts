@@ -1,9 +1,11 @@
 /**
  * The runner's contract with its callers (the `run` command and the gRPC agent): run a
- * benchmark with the given parameters, report progress as events, honour cancellation.
+ * benchmark with the given parameters on a server session they opened, report progress as
+ * events, honour cancellation.
  */
 import type { RunParameters, RunResult, SizeResult } from "../report/result.ts";
 import type { TrialRecord } from "../search/types.ts";
+import type { TrexClient } from "../trex/index.ts";
 
 export interface RunOptions extends RunParameters {
   /** Directory the results are written to (created if missing). */
@@ -12,11 +14,6 @@ export interface RunOptions extends RunParameters {
   force: boolean;
   /** Accept tx and rx ports of different speeds. */
   allowSpeedMismatch: boolean;
-  /** Start a local TRex server from this directory (`t-rex-64 -i --cfg FILE`) for the run. */
-  trexDir: string | null;
-  trexCfg: string | null;
-  /** Wait after the ports went idle before reading counters (packets still in the DUT). */
-  rxDrainMs?: number;
   /** Time limit for loading the profile and building its streams (default in profile/loader.ts). */
   profileTimeoutS?: number;
   /** A resume goes on although the profile changed since the stored run (`--resume-anyway`). */
@@ -43,4 +40,18 @@ export interface RunOutcome {
   outDir: string;
   /** 0 done, 1 some size failed, 130 interrupted (see src/cli/exit-codes.ts). */
   exitCode: number;
+}
+
+/**
+ * The opened server a run uses (src/session opens one: by address, a local `t-rex-64` or the
+ * emulator). The runner acquires and releases ports on it; closing it is the caller's.
+ */
+export interface RunSession {
+  client: TrexClient;
+  /** The address errors name. */
+  address: string;
+  /** What result.json records of the server. */
+  description: RunResult["server"];
+  /** Wait after the ports went idle before reading counters (packets still in the DUT). */
+  rxDrainMs: number;
 }

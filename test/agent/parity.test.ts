@@ -124,10 +124,10 @@ describe("agent and local run parity", () => {
   });
 
   it.each([
-    [["--time-scale", "abc"], /^autotrex: --time-scale "abc": expected a number$/],
+    [["--time-scale", "abc"], /^autotrex: --time-scale "abc": expected a factor ≥ 0$/],
     [["--seed", "1.5"], /^autotrex: --seed: 1\.5 is not an integer$/],
     [["--dut", "no-such-preset"], /no-such-preset/],
-  ])("serve %j refuses to start, one line, exit 2", async (flags, line) => {
+  ])("serve %j refuses to start with run --emulate's line, exit 2", async (flags, line) => {
     const r = await autotrex([
       "serve",
       "--listen",
@@ -145,5 +145,8 @@ describe("agent and local run parity", () => {
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(line);
+    // The same emulator flags given to a local run are refused in the same words.
+    const run = await local("tcp_1pkt.ts", flags);
+    expect([run.code, run.stderr.trim()]).toEqual([2, lines[0]]);
   });
 });

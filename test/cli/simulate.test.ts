@@ -239,9 +239,12 @@ describe("autotrex simulate", () => {
     const cases: [string[], RegExp][] = [
       [["profiles/missing.ts"], /no such profile file/],
       [["package.json"], /not a profile/],
-      [["profiles/tcp_1pkt.ts", "--size", "63"], /--size 63/],
-      [["profiles/tcp_1pkt.ts", "--size", "9217"], /--size 9217/],
-      [["profiles/tcp_1pkt.ts", "--size", "abc"], /--size abc/],
+      [
+        ["profiles/tcp_1pkt.ts", "--size", "63"],
+        /^autotrex: --size "63": expected an integer from 64 to 9216$/m,
+      ],
+      [["profiles/tcp_1pkt.ts", "--size", "9217"], /--size "9217": expected an integer/],
+      [["profiles/tcp_1pkt.ts", "--size", "abc"], /--size "abc": expected an integer/],
       [["profiles/srv6_1pkt_ip6.ts", "--size", "128"], /frame size 128 B is too small.*N\/A/],
       [["profiles/tcp_1pkt.ts", "--encap-overhead", "20"], /frame size 64 B is too small/],
       [["srv6_1pkt"], /frame size 64 B is too small.*\(N\/A at this size; --size 122 fits\)/],

@@ -108,6 +108,18 @@ wait $child`,
     expect(() => process.kill(pid, 0), "the stand-in server is gone").toThrow();
   }, 30_000);
 
+  it("loads the profile before starting TRex: a bad profile never starts it (exit 2)", async () => {
+    const dir = fakeTrexDir("_t-rex-64", "exec sleep 120");
+    const bad = join(tempDir("bad-profile"), "bad.ts");
+    writeFileSync(bad, "export default 42;\n");
+    const args = runArgs(dir, tempDir("trexdir-bad"), await freePort());
+    args[1] = bad;
+    const r = await autotrex(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^autotrex: .*bad\.ts/);
+    expect(existsSync(join(dir, "invoked")), "the TRex binary was never started").toBe(false);
+  }, 30_000);
+
   it("names a directory without a TRex binary (exit 3)", async () => {
     const r = await autotrex(runArgs(tempDir("empty"), tempDir("out"), await freePort()));
     expect(r.code).toBe(3);

@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { RunOptions } from "../../src/runner/types.ts";
+import type { RunResult } from "../../src/report/result.ts";
+import { prepareRun, runBenchmark } from "../../src/runner/runner.ts";
+import type { RunContext, RunOptions, RunOutcome } from "../../src/runner/types.ts";
+import { withSession } from "../../src/session/index.ts";
 
 export const PROFILES = resolve(import.meta.dirname, "../../profiles");
 
@@ -27,10 +30,22 @@ export function emulatedRun(overrides: Partial<RunOptions> = {}): RunOptions {
     outDir: tempDir(),
     force: false,
     allowSpeedMismatch: false,
-    trexDir: null,
-    trexCfg: null,
     ...overrides,
   };
+}
+
+/**
+ * A run as the CLI makes it: prepared (profile, sweep, directory), then on a session opened
+ * for it (the emulator, or the server of `opts.server`) and closed after.
+ */
+export async function benchmark(
+  opts: RunOptions,
+  how: RunContext & { resume?: RunResult; rxDrainMs?: number } = {},
+): Promise<RunOutcome> {
+  const { resume, rxDrainMs, ...ctx } = how;
+  const prepared = await prepareRun(opts, ctx);
+  const session = { outDir: opts.outDir, signal: ctx.signal, rxDrainMs };
+  return withSession(opts, session, (s) => runBenchmark(prepared, s, ctx, resume));
 }
 
 /** Parses a CSV written by the report module (no quoting needed for our figures). */

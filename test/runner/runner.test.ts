@@ -5,9 +5,10 @@ import { capacityPps, DUT_PRESETS } from "../../src/emulator/dut-model.ts";
 import { startEmulator } from "../../src/emulator/index.ts";
 import { DEFAULT_FRAME_SIZES, lineRatePps } from "../../src/rate/line-rate.ts";
 import type { RunResult } from "../../src/report/result.ts";
-import { checkPortPair, runBenchmark, RunSetupError } from "../../src/runner/runner.ts";
+import { checkPortPair, prepareRun, runBenchmark, RunSetupError } from "../../src/runner/runner.ts";
+import { openSession } from "../../src/session/index.ts";
 import type { RunEvent } from "../../src/runner/types.ts";
-import { emulatedRun, pngSize, PROFILES, readCsv } from "./helpers.ts";
+import { benchmark, emulatedRun, pngSize, PROFILES, readCsv } from "./helpers.ts";
 
 const SPEED = 10e9;
 
@@ -17,7 +18,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
       sizes: [...DEFAULT_FRAME_SIZES],
       emulate: { dut: "ideal", timeScale: 0, seed: 1 },
     });
-    const { result, exitCode } = await runBenchmark(opts);
+    const { result, exitCode } = await benchmark(opts);
     expect(exitCode).toBe(0);
     expect(result.status).toBe("complete");
     expect(result.speedBps).toBe(SPEED);
@@ -35,7 +36,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
   });
 
   it("finds the DUT's capacity at 64 B within the bisection's precision", async () => {
-    const { result } = await runBenchmark(emulatedRun({ sizes: [64] }));
+    const { result } = await benchmark(emulatedRun({ sizes: [64] }));
     const c = capacityPps(DUT_PRESETS.default, 64);
     const line = lineRatePps(SPEED, 64);
     const found = result.sizes[0].results[0].ratePps;
@@ -45,7 +46,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
 
   it("reports N/A for a size the profile's headers do not fit", async () => {
     const opts = emulatedRun({ profilePath: join(PROFILES, "srv6_1pkt.ts"), sizes: [64, 128] });
-    const { result, exitCode } = await runBenchmark(opts);
+    const { result, exitCode } = await benchmark(opts);
     expect(result.sizes[0]).toMatchObject({
       frameSize: 64,
       status: "n/a",
@@ -58,7 +59,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
   });
 
   it("measures latency at each result's rate with --latency", async () => {
-    const { result } = await runBenchmark(emulatedRun({ sizes: [64], latencyPps: 1000 }));
+    const { result } = await benchmark(emulatedRun({ sizes: [64], latencyPps: 1000 }));
     const latency = result.sizes[0].results[0].latencyUs!;
     // DUT model: base 5 µs + 0.232 µs service time, plus queueing near capacity
     expect(latency.min).toBeGreaterThanOrEqual(5);
@@ -69,7 +70,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
 
   it("runs a mix (IMIX) as one point at its rate-weighted mean frame size", async () => {
     const opts = emulatedRun({ profilePath: join(PROFILES, "imix.ts"), sizes: [] });
-    const { result } = await runBenchmark(opts);
+    const { result } = await benchmark(opts);
     const mean = (7 * 64 + 4 * 570 + 1518) / 12;
     expect(result.parameters.sizes).toEqual([Math.round(mean)]);
     expect(result.sizes[0].theoretical.ratePps).toBeCloseTo(lineRatePps(SPEED, mean), 6);
@@ -81,8 +82,8 @@ describe("runBenchmark against the emulator (bisection)", () => {
 
   it("sends in both directions with --bidirectional, rates per direction", async () => {
     const opts = emulatedRun({ sizes: [64], bidirectional: true, search: "bisection" });
-    const { result } = await runBenchmark(opts);
-    const one = await runBenchmark(emulatedRun({ sizes: [64], search: "bisection" }));
+    const { result } = await benchmark(opts);
+    const one = await benchmark(emulatedRun({ sizes: [64], search: "bisection" }));
     // each direction is its own DUT path: the same per-direction result as one way
     expect(result.sizes[0].results[0].ratePps).toBeCloseTo(
       one.result.sizes[0].results[0].ratePps,
@@ -98,7 +99,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
 
   it("writes result.json, the classic CSVs, summary, trials and three charts", async () => {
     const opts = emulatedRun({ sizes: [64, 128, 1518] });
-    await runBenchmark(opts);
+    await benchmark(opts);
     const result = JSON.parse(readFileSync(join(opts.outDir, "result.json"), "utf8")) as RunResult;
     expect(result).toMatchObject({
       schemaVersion: 2,
@@ -158,9 +159,9 @@ describe("runBenchmark against the emulator (bisection)", () => {
         sizes: [64, 128, 256],
         emulate: null,
         server: emulator.rpcUrl,
-        rxDrainMs: 0,
       });
-      const outcome = await runBenchmark(opts, {
+      const outcome = await benchmark(opts, {
+        rxDrainMs: 0,
         signal: controller.signal,
         onEvent: (e) => {
           events.push(e);
@@ -180,7 +181,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
       }
 
       // --resume: the finished size is kept, the rest are measured
-      const resumed = await runBenchmark(opts, {}, onDisk);
+      const resumed = await benchmark(opts, { resume: onDisk, rxDrainMs: 0 });
       expect(resumed.result.status).toBe("complete");
       expect(resumed.result.sizes.map((s) => s.frameSize)).toEqual([64, 128, 256]);
       expect(resumed.result.sizes[0]).toEqual(onDisk.sizes[0]);
@@ -198,7 +199,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
     });
     try {
       const opts = emulatedRun({ emulate: null, server: emulator.rpcUrl });
-      await expect(runBenchmark(opts)).rejects.toThrow(/alice/);
+      await expect(benchmark(opts)).rejects.toThrow(/alice/);
     } finally {
       await emulator.stop();
     }
@@ -213,7 +214,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
     });
     try {
       const opts = emulatedRun({ emulate: null, server: emulator.rpcUrl });
-      await expect(runBenchmark(opts)).rejects.toThrow(/^port 1 on tcp:.* has no link/);
+      await expect(benchmark(opts)).rejects.toThrow(/^port 1 on tcp:.* has no link/);
       expect(emulator.portState(0).owner).toBe("");
     } finally {
       await emulator.stop();
@@ -230,7 +231,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
       ],
       emulate: { dut: "software", timeScale: 0, seed: 1 },
     });
-    const { result } = await runBenchmark(opts);
+    const { result } = await benchmark(opts);
     const trials = readCsv(join(opts.outDir, "trials.csv"));
     const col = (name: string) => trials[0].indexOf(name);
     for (const size of result.sizes) {
@@ -266,7 +267,7 @@ describe("runBenchmark against the emulator (bisection)", () => {
       latencyPps: 1000,
       emulate: { dut: "ideal", timeScale: 0, seed: 1 },
     });
-    const { result } = await runBenchmark(opts, { onEvent: (e) => events.push(e) });
+    const { result } = await benchmark(opts, { onEvent: (e) => events.push(e) });
     const [ndr] = result.sizes[0].results;
     expect(ndr.lineRateLimited).toBe(true);
     expect(ndr.latencyUs).toBeDefined();
@@ -279,9 +280,34 @@ describe("runBenchmark against the emulator (bisection)", () => {
     });
   });
 
+  it("runs on the session it is given, leaves it open, and records that server", async () => {
+    const first = emulatedRun({ sizes: [64] });
+    const session = await openSession(first, { outDir: first.outDir });
+    try {
+      const a = await runBenchmark(await prepareRun(first), session);
+      // The caller's session outlives the run: a second run uses the same server.
+      const second = emulatedRun({ sizes: [1518] });
+      const b = await runBenchmark(await prepareRun(second), session);
+      expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
+      expect(a.result.server).toEqual(session.description);
+      expect(b.result.server.address).toBe(session.address);
+      expect(await session.client.ping()).toBeGreaterThanOrEqual(0);
+      const ports = await session.client.refreshPorts();
+      expect(ports.map((p) => p.owner)).toEqual(["", ""]); // released after each run
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("loads the profile before any session: a bad profile fails without a server", async () => {
+    const opts = emulatedRun({ profilePath: join(PROFILES, "no-such-profile.ts") });
+    await expect(prepareRun(opts)).rejects.toThrow(/no-such-profile\.ts/);
+    expect(existsSync(join(opts.outDir, "result.json"))).toBe(false);
+  });
+
   it("fails clearly when no server answers", async () => {
     const opts = emulatedRun({ emulate: null, server: "127.0.0.1:1" });
-    await expect(runBenchmark(opts)).rejects.toThrow(/127\.0\.0\.1:1/);
+    await expect(benchmark(opts)).rejects.toThrow(/127\.0\.0\.1:1/);
   });
 });
 

@@ -1,90 +1,14 @@
 /**
- * Where a run's traffic goes: a TRex server given by address, one started from a local TRex
- * directory, or the built-in emulator on an ephemeral port. Never a silent fallback from one
- * to another.
+ * A TRex interactive server started for one run from a local TRex directory (`--trex-dir`):
+ * spawned, waited for until its RPC port answers, and stopped when the run is over.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
-import { loadDutSpec, startEmulator, type RunningEmulator } from "../emulator/index.ts";
-import type { RunResult } from "../report/result.ts";
-import { TrexClient, TrexConnectionError, normalizeAddress } from "../trex/index.ts";
-import type { RunOptions } from "./types.ts";
+import { normalizeAddress, TrexError } from "../trex/index.ts";
 
-export const DEFAULT_SERVER = "127.0.0.1:4501";
-/** Real DUTs hold packets in flight after TX stops; the model does not. */
-const REAL_RX_DRAIN_MS = 250;
 const TREX_START_TIMEOUT_MS = 120_000;
-/** The log of a server started with --trex-dir, in the run directory. */
-export const TREX_LOG_FILE = "trex.log";
-
-export interface ServerSession {
-  client: TrexClient;
-  address: string;
-  description: RunResult["server"];
-  rxDrainMs: number;
-  close(): Promise<void>;
-}
-
-/** TRex's server failed to start from --trex-dir, or died. */
-export class TrexStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "TrexStartError";
-  }
-}
-
-async function openEmulated(opts: RunOptions): Promise<ServerSession> {
-  const emulate = opts.emulate!;
-  const emulator: RunningEmulator = await startEmulator({
-    rpcPort: 0,
-    asyncPort: 0,
-    dut: loadDutSpec(emulate.dut),
-    timeScale: emulate.timeScale,
-    seed: emulate.seed,
-  });
-  try {
-    const client = await TrexClient.connect({ server: emulator.rpcUrl });
-    return {
-      client,
-      address: emulator.rpcUrl,
-      description: {
-        address: emulator.rpcUrl,
-        kind: "emulator",
-        version: client.serverVersion,
-        dut: emulate.dut,
-      },
-      rxDrainMs: opts.rxDrainMs ?? 0,
-      async close() {
-        await client.disconnect().catch(() => undefined);
-        await emulator.stop();
-      },
-    };
-  } catch (err) {
-    await emulator.stop();
-    throw err;
-  }
-}
-
-async function openRemote(
-  opts: RunOptions,
-  address: string,
-  onClose?: () => Promise<void>,
-): Promise<ServerSession> {
-  const client = await TrexClient.connect({ server: address });
-  return {
-    client,
-    address,
-    description: { address: client.address, kind: "trex", version: client.serverVersion },
-    rxDrainMs: opts.rxDrainMs ?? REAL_RX_DRAIN_MS,
-    async close() {
-      await client.disconnect().catch(() => undefined);
-      await onClose?.();
-    },
-  };
-}
-
 /** How long TRex gets to exit on SIGINT before it is killed. */
 const TREX_STOP_TIMEOUT_MS = 10_000;
 /** Flags for the interactive (stateless) server without its helpers or a terminal. */
@@ -92,6 +16,37 @@ const TREX_FLAGS = ["-i", "--no-scapy-server", "--no-key", "--no-termio", "--iom
 /** Lines of the server's log an error shows. */
 const LOG_TAIL_LINES = 5;
 const PORT_POLL_MS = 250;
+/** The log of a server started with --trex-dir, in the run directory. */
+export const TREX_LOG_FILE = "trex.log";
+
+/**
+ * TRex's server failed to start from --trex-dir, or died. A TrexError: like a server that
+ * does not answer, it exits 3 (runner/exit-status.ts).
+ */
+export class TrexStartError extends TrexError {
+  constructor(message: string) {
+    super(message);
+    this.name = "TrexStartError";
+  }
+}
+
+export interface LocalTrexOptions {
+  /** The TRex directory (`t-rex-64`, or `_t-rex-64` of a portable build). */
+  trexDir: string;
+  /** Its configuration file (`--cfg`). */
+  cfgPath: string;
+  /** Where its RPC port is to answer. */
+  address: string;
+  /** Directory its log (TREX_LOG_FILE) is written to. */
+  logDir: string;
+  signal?: AbortSignal;
+}
+
+export interface LocalTrex {
+  logPath: string;
+  /** SIGINT, then SIGKILL after TREX_STOP_TIMEOUT_MS. */
+  stop(): Promise<void>;
+}
 
 function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
@@ -127,7 +82,7 @@ function trexBinary(dir: string): string {
 }
 
 /** The last lines of the server's log, joined into one line for an error message. */
-function logTail(logPath: string): string {
+export function logTail(logPath: string): string {
   let text = "";
   try {
     text = readFileSync(logPath, "utf8");
@@ -202,37 +157,27 @@ async function waitForTrex(
 }
 
 /**
- * Starts TRex's interactive server from `trexDir` (`t-rex-64`, or `_t-rex-64` of a portable
- * build) with `--cfg FILE`, logging to trex.log in the run directory, waits until its RPC port
- * answers, and stops it when the session closes.
+ * Starts TRex's interactive server from `trexDir` with `--cfg FILE`, logging to trex.log in
+ * `logDir`, and waits until its RPC port answers. Refuses when something already answers on
+ * the address: the run would measure that server, not the one started.
  */
-async function openLocalTrex(opts: RunOptions, signal?: AbortSignal): Promise<ServerSession> {
-  const dir = resolve(opts.trexDir!);
+export async function startLocalTrex(opts: LocalTrexOptions): Promise<LocalTrex> {
+  const dir = resolve(opts.trexDir);
   if (!existsSync(dir)) throw new TrexStartError(`TRex directory ${dir} not found (--trex-dir)`);
-  const cfg = resolve(opts.trexCfg ?? "trex_cfg.yaml");
+  const cfg = resolve(opts.cfgPath);
   if (!existsSync(cfg)) throw new TrexStartError(`TRex config ${cfg} not found (--cfg)`);
-  const address = opts.server ?? DEFAULT_SERVER;
-  if (await portAccepts(address)) {
+  if (await portAccepts(opts.address)) {
     throw new TrexStartError(
-      `something already answers on ${address}: stop that server or run without --trex-dir`,
+      `something already answers on ${opts.address}: stop that server or run without --trex-dir`,
     );
   }
-  const logPath = join(resolve(opts.outDir), TREX_LOG_FILE);
+  const logPath = join(resolve(opts.logDir), TREX_LOG_FILE);
   const child = spawnTrex(dir, cfg, logPath);
   try {
-    await waitForTrex(child, address, logPath, signal);
-    return await openRemote(opts, address, () => stopChild(child));
+    await waitForTrex(child, opts.address, logPath, opts.signal);
   } catch (err) {
     await stopChild(child);
-    if (err instanceof TrexConnectionError) {
-      throw new TrexStartError(`TRex did not answer on ${address}: ${logTail(logPath)}`);
-    }
     throw err;
   }
-}
-
-export async function openServer(opts: RunOptions, signal?: AbortSignal): Promise<ServerSession> {
-  if (opts.emulate) return openEmulated(opts);
-  if (opts.trexDir) return openLocalTrex(opts, signal);
-  return openRemote(opts, opts.server ?? DEFAULT_SERVER);
+  return { logPath, stop: () => stopChild(child) };
 }
