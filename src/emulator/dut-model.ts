@@ -20,6 +20,12 @@ export interface GeneratorParams {
    * a busy machine manages a different rate each time (the veth testbed: about 6 %).
    */
   jitter?: number;
+  /**
+   * A step table, frame size (bytes, FCS included) → the most packets per second from that
+   * size up, for a generator that slows down for big frames: at frame size S the entry of the
+   * largest size ≤ S holds (none below the smallest), besides maxPps and maxL1Bps.
+   */
+  maxPpsFromFrameSize?: Readonly<Record<number, number>>;
 }
 
 export interface DutParams {
@@ -92,7 +98,18 @@ export function generatorCeilingPps(params: DutParams, frameSize: number): numbe
   const g = params.generator;
   const byPps = g?.maxPps ?? Infinity;
   const byBits = g?.maxL1Bps !== undefined ? g.maxL1Bps / l1BitsPerFrame(frameSize) : Infinity;
-  return Math.min(byPps, byBits);
+  return Math.min(byPps, byBits, stepCeilingPps(g?.maxPpsFromFrameSize, frameSize));
+}
+
+/** maxPpsFromFrameSize at frame size S: the entry of the largest size ≤ S (Infinity if none). */
+function stepCeilingPps(table: GeneratorParams["maxPpsFromFrameSize"], frameSize: number): number {
+  let fromSize = -Infinity;
+  let pps = Infinity;
+  for (const [size, maxPps] of Object.entries(table ?? {})) {
+    const from = Number(size);
+    if (from <= frameSize && from > fromSize) [fromSize, pps] = [from, maxPps];
+  }
+  return pps;
 }
 
 /** Per-packet service time of the DUT, ns. */

@@ -4,6 +4,7 @@
  * line, column and field, which the CLI reports with exit status 2.
  */
 import { DUT_PRESETS, isDutPresetName, type DutParams, type GeneratorParams } from "./dut-model.ts";
+import { MAX_PKT_SIZE } from "./streams.ts";
 import { parseYamlText, readTextFile, type YamlFile } from "./yaml-file.ts";
 
 /** A DUT spec that names no preset or file, or a file that is not a valid spec. */
@@ -36,16 +37,30 @@ export const DUT_FIELD_RANGES: Readonly<Record<ScalarKey, Range>> = {
   baseLatencyUs: { min: 0, max: 1e6 },
 };
 
-export const GENERATOR_FIELD_RANGES: Readonly<Record<keyof GeneratorParams, Range>> = {
+const STEPS_KEY = "maxPpsFromFrameSize";
+type GeneratorScalarKey = Exclude<keyof GeneratorParams, typeof STEPS_KEY>;
+
+export const GENERATOR_FIELD_RANGES: Readonly<Record<GeneratorScalarKey, Range>> = {
   maxPps: { min: 1000, max: 1e10 },
   maxL1Bps: { min: 1e7, max: 1e13 },
   jitter: { min: 0, max: 0.5 },
 };
 
+/**
+ * generator.maxPpsFromFrameSize: frame sizes a stream can have (64 B to the largest packet plus
+ * FCS) and their ceilings, which go lower than maxPps's: af_packet was seen sending 9216 B
+ * frames at ~900 pps.
+ */
+export const FRAME_SIZE_STEP_RANGES = {
+  frameSize: { min: 64, max: MAX_PKT_SIZE + 4, integer: true },
+  maxPps: { min: 100, max: 1e10 },
+} as const satisfies Record<string, Range>;
+
 const DUT_KEYS = [...Object.keys(DUT_FIELD_RANGES), "generator"];
-const GENERATOR_KEYS = Object.keys(GENERATOR_FIELD_RANGES);
+const GENERATOR_KEYS = [...Object.keys(GENERATOR_FIELD_RANGES), STEPS_KEY];
 /** What makes a generator a generator: a ceiling (jitter only moves one). */
-const CEILING_KEYS = ["maxPps", "maxL1Bps"] as const;
+const CEILING_KEYS = ["maxPps", "maxL1Bps", STEPS_KEY] as const;
+const CEILINGS_TEXT = `${CEILING_KEYS.slice(0, -1).join(", ")} and/or ${CEILING_KEYS.at(-1)}`;
 
 export const DUT_PRESET_NAMES = Object.keys(DUT_PRESETS);
 
@@ -91,24 +106,49 @@ function checkGenerator(file: YamlFile): GeneratorParams {
   const section = mapping(
     file,
     ["generator"],
-    `generator must be a mapping of ${CEILING_KEYS.join(" and/or ")} (and jitter)`,
+    `generator must be a mapping of ${CEILINGS_TEXT} (and jitter)`,
   );
   const generator: GeneratorParams = {};
   for (const [key, raw] of Object.entries(section)) {
+    if (key === STEPS_KEY) {
+      generator.maxPpsFromFrameSize = checkSteps(file);
+      continue;
+    }
     if (!Object.hasOwn(GENERATOR_FIELD_RANGES, key)) {
       throw new DutSpecError(
         `${file.where(["generator", key], "key")}: unknown generator parameter '${key}' (known: ${GENERATOR_KEYS.join(", ")})`,
       );
     }
-    const range = GENERATOR_FIELD_RANGES[key as keyof GeneratorParams];
-    generator[key as keyof GeneratorParams] = checkNumber(file, ["generator", key], raw, range);
+    const range = GENERATOR_FIELD_RANGES[key as GeneratorScalarKey];
+    generator[key as GeneratorScalarKey] = checkNumber(file, ["generator", key], raw, range);
   }
   if (!CEILING_KEYS.some((key) => generator[key] !== undefined)) {
-    throw new DutSpecError(
-      `${file.where(["generator"])}: generator needs ${CEILING_KEYS.join(" and/or ")}`,
-    );
+    throw new DutSpecError(`${file.where(["generator"])}: generator needs ${CEILINGS_TEXT}`);
   }
   return generator;
+}
+
+/** generator.maxPpsFromFrameSize: a non-empty mapping of frame size to pps. */
+function checkSteps(file: YamlFile): Record<number, number> {
+  const path = ["generator", STEPS_KEY];
+  const name = path.join(".");
+  const table = mapping(file, path, `${name} must be a mapping of frame size to pps`);
+  const { frameSize: sizes, maxPps } = FRAME_SIZE_STEP_RANGES;
+  const steps: Record<number, number> = {};
+  for (const [key, raw] of Object.entries(table)) {
+    const size = Number(key);
+    // Digits only, no leading zero: "064" would silently stand for the same size as "64".
+    if (!/^[1-9][0-9]*$/.test(key) || size < sizes.min || size > sizes.max) {
+      throw new DutSpecError(
+        `${file.where([...path, key], "key")}: ${name} keys must be frame sizes, integers from ${sizes.min} to ${sizes.max}, got ${printable(key)}`,
+      );
+    }
+    steps[size] = checkNumber(file, [...path, key], raw, maxPps);
+  }
+  if (Object.keys(steps).length === 0) {
+    throw new DutSpecError(`${file.where(path)}: ${name} needs at least one frame size`);
+  }
+  return steps;
 }
 
 function mapping(file: YamlFile, path: string[], message: string): Record<string, unknown> {

@@ -8,6 +8,7 @@ export {
   DUT_FIELD_RANGES,
   DUT_PRESET_NAMES,
   DutSpecError,
+  FRAME_SIZE_STEP_RANGES,
   GENERATOR_FIELD_RANGES,
   loadDutSpec,
   parseDutParams,

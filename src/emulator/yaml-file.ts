@@ -4,7 +4,16 @@
  * frame or stack trace.
  */
 import { readFileSync } from "node:fs";
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from "yaml";
+import {
+  LineCounter,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Pair,
+  type YAMLMap,
+} from "yaml";
 
 /** A parsed file: its value and where each part of it was written. */
 export interface YamlFile {
@@ -49,19 +58,35 @@ export function parseYamlText(text: string, file: string, fail: ErrorFactory): Y
   return {
     value,
     where(path, key) {
-      const node = key ? keyNode(doc, path) : path.length ? doc.getIn(path, true) : doc.contents;
+      const node = key ? keyNode(doc, path) : nodeAt(doc.contents, path);
       const range = (node as { range?: [number, number, number] } | undefined)?.range;
       return range ? at(range[0]) : `${file}:1:1`;
     },
   };
 }
 
+/**
+ * The node at `path`. A mapping key matches by its text, so `9216:` in YAML (a number) is found
+ * by the "9216" that the parsed object holds, as JSON's string key is.
+ */
+function nodeAt(node: unknown, path: ReadonlyArray<string | number>): unknown {
+  let at = node;
+  for (const step of path) {
+    if (isMap(at)) at = pairOf(at, step)?.value;
+    else if (isSeq(at)) at = at.items[Number(step)];
+    else return undefined;
+  }
+  return at;
+}
+
+function pairOf(map: YAMLMap, step: string | number): Pair | undefined {
+  return map.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === String(step));
+}
+
 /** The key node of the last element of `path` in its mapping. */
 function keyNode(doc: Document, path: ReadonlyArray<string | number>): unknown {
-  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
-  if (!isMap(parent)) return undefined;
-  const last = path[path.length - 1];
-  return parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key;
+  const parent = nodeAt(doc.contents, path.slice(0, -1));
+  return isMap(parent) ? pairOf(parent, path[path.length - 1])?.key : undefined;
 }
 
 function firstLine(message: string): string {

@@ -67,13 +67,60 @@ describe("DUT spec files", () => {
     );
   });
 
+  it("reads maxPpsFromFrameSize from YAML (number keys) and JSON (string keys) alike", () => {
+    const yaml = file(
+      "steps.yaml",
+      "generator:\n  maxPps: 140000\n  maxPpsFromFrameSize:\n    9040: 900\n",
+    );
+    const json = file(
+      "steps.json",
+      '{"generator": {"maxPps": 140000, "maxPpsFromFrameSize": {"9040": 900}}}',
+    );
+    const want = {
+      ...DUT_PRESETS.default,
+      generator: { maxPps: 140_000, maxPpsFromFrameSize: { 9040: 900 } },
+    };
+    expect(loadDutSpec(yaml)).toEqual(want);
+    expect(loadDutSpec(json)).toEqual(want);
+    // A step table alone is a ceiling.
+    const alone = file("steps-alone.yaml", "generator:\n  maxPpsFromFrameSize: {1519: 50000}\n");
+    expect(loadDutSpec(alone).generator).toEqual({ maxPpsFromFrameSize: { 1519: 50_000 } });
+  });
+
+  it("refuses a bad maxPpsFromFrameSize in one line naming the key or value", () => {
+    const key = "generator.maxPpsFromFrameSize";
+    const sizes = "keys must be frame sizes, integers from 64 to 9242";
+    const big = file(
+      "steps-big.yaml",
+      "generator:\n  maxPpsFromFrameSize:\n    9216: 900\n    10000: 10\n",
+    );
+    expect(refusal(big)).toBe(`${big}:4:5: ${key} ${sizes}, got "10000"`);
+    const word = file("steps-word.json", '{"generator": {"maxPpsFromFrameSize": {"jumbo": 900}}}');
+    expect(refusal(word)).toBe(`${word}:1:40: ${key} ${sizes}, got "jumbo"`);
+    const zero = file("steps-zero.yaml", "generator:\n  maxPpsFromFrameSize: {'0064': 900}\n");
+    expect(refusal(zero)).toBe(`${zero}:2:25: ${key} ${sizes}, got "0064"`);
+    const slow = file("steps-slow.yaml", "generator:\n  maxPpsFromFrameSize:\n    9216: 5\n");
+    expect(refusal(slow)).toBe(
+      `${slow}:3:11: ${key}.9216 must be a number from 100 to 10000000000, got 5`,
+    );
+    const empty = file(
+      "steps-empty.yaml",
+      "generator:\n  maxPps: 1000\n  maxPpsFromFrameSize: {}\n",
+    );
+    expect(refusal(empty)).toBe(`${empty}:3:24: ${key} needs at least one frame size`);
+    const list = file("steps-list.yaml", "generator:\n  maxPpsFromFrameSize: [900]\n");
+    expect(refusal(list)).toBe(`${list}:2:24: ${key} must be a mapping of frame size to pps`);
+  });
+
   it("refuses unknown keys, an empty generator, a non-mapping and an alias bomb", () => {
     const typo = file("typo.yaml", "speedGbps: 10\nperPacketNS: 1\n");
     expect(refusal(typo)).toMatch(new RegExp(`^${typo}:2:1: unknown DUT parameter 'perPacketNS'`));
     const genTypo = file("gen-typo.yaml", "generator:\n  maxBps: 1e9\n");
     expect(refusal(genTypo)).toMatch(/:2:3: unknown generator parameter 'maxBps'/);
     const empty = file("gen-empty.yaml", "generator: {}\n");
-    expect(refusal(empty)).toBe(`${empty}:1:12: generator needs maxPps and/or maxL1Bps`);
+    expect(refusal(empty)).toBe(
+      `${empty}:1:12: generator needs maxPps, maxL1Bps and/or maxPpsFromFrameSize`,
+    );
     const list = file("list.yaml", "- 1\n");
     expect(refusal(list)).toMatch(new RegExp(`^${list}:1:1: DUT parameters must be a mapping`));
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];

@@ -70,6 +70,23 @@ describe("generator ceiling", () => {
     const bitsOnly = { ...DUT_PRESETS.default, generator: { maxL1Bps: 1e9 } };
     expect(generatorCeilingPps(bitsOnly, 64)).toBeCloseTo(1e9 / 672, 6);
   });
+
+  it("steps down with maxPpsFromFrameSize: the entry of the largest size ≤ S, none below", () => {
+    const generator = { maxPps: 140_000, maxPpsFromFrameSize: { 9000: 900, 1519: 50_000 } };
+    const jumbo: DutParams = { ...DUT_PRESETS.default, generator };
+    const at = (size: number) => generatorCeilingPps(jumbo, size);
+    expect([64, 1518, 1519, 8999, 9000, 9216].map(at)).toEqual([
+      140_000, 140_000, 50_000, 50_000, 900, 900,
+    ]);
+    // Alone it limits only the sizes it names; maxL1Bps still applies beside it.
+    const stepsOnly = { ...DUT_PRESETS.default, generator: { maxPpsFromFrameSize: { 2000: 1e6 } } };
+    expect(generatorCeilingPps(stepsOnly, 1999)).toBe(Infinity);
+    const withBits = {
+      ...DUT_PRESETS.software,
+      generator: { ...DUT_PRESETS.software.generator, maxPpsFromFrameSize: { 9216: 1e6 } },
+    };
+    expect(generatorCeilingPps(withBits, 9216)).toBeCloseTo(4.92e9 / (9236 * 8), 6);
+  });
 });
 
 describe("a trial on a generator that cannot keep up (time scale 0)", () => {
@@ -109,6 +126,26 @@ describe("a trial on a generator that cannot keep up (time scale 0)", () => {
     expect(r.elapsedS).toBeCloseTo(10_000_000 / 600_000, 6);
     // Forwarded: 500 kpps over the 16.67 s the port really sent (5 000 000 if it were 10 s).
     expect(r.rxPackets).toBe(Math.floor(500_000 * (10_000_000 / 600_000)));
+  });
+});
+
+describe("a jumbo trial on a generator that slows down for big frames (time scale 0)", () => {
+  it("sends a '2 s' trial of 9216 B at half line rate over ≈ 150 s, as af_packet was seen to", async () => {
+    const dut: DutParams = {
+      ...DUT_PRESETS.default,
+      generator: { maxPps: 140_000, maxPpsFromFrameSize: { 9040: 900 } },
+    };
+    const s = await setUp(dut, 9216);
+    const r = await trial(s, { type: "percentage", value: 50 }, 2);
+    const asked = Math.round(modelLineRatePps(dut, 9216) * 0.5 * 2); // 135 340 packets: 150 s at 900 pps
+    expect(r.txPackets).toBe(asked);
+    expect(r.elapsedS).toBeCloseTo(asked / 900, 0);
+    expect(r.rxPackets).toBe(r.txPackets);
+    await emu?.stop();
+    // Below the step the same generator keeps its 140 kpps.
+    const small = await setUp(dut, 1518);
+    const fast = await trial(small, { type: "pps", value: 280_000 }, 1);
+    expect(fast.elapsedS).toBeCloseTo(2, 6);
   });
 });
 
