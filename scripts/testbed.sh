@@ -17,10 +17,12 @@ Commands:
   -h, --help                     this text
 
 Layout (traffic never leaves the machine):
-  TRex port 0  atx-p0 (root ns) <-veth-> atx-d0 10.10.0.1/24 ┐ netns atx-dut:
-  TRex port 1  atx-p1 (root ns) <-veth-> atx-d1 10.20.0.1/24 ┘ ip_forward=1
-  The netns routes 16.0.0.0/8 to port 0 and 48.0.0.0/8 to port 1 (static ARP to TRex's
-  MACs). atx-p0/atx-p1 have no address, no IPv6, forwarding=0, never answer ARP, and
+  TRex port 0  atx-p0 (root ns) <-veth-> atx-d0 10.10.0.1/24 fd00:10::1/64 ┐ netns atx-dut:
+  TRex port 1  atx-p1 (root ns) <-veth-> atx-d1 10.20.0.1/24 fd00:20::1/64 ┘ forwarding on
+  The netns routes the shipped profiles' sources to port 0 (16-18.0.0.0/8, aa::/16, dd::/16)
+  and their destinations to port 1 (48.0.0.0/8, 1.0.0.0/8, bb::/16, ee::/16), with static
+  ARP/ND to TRex's MACs; it has no link-local address and sends no router solicitations.
+  atx-p0/atx-p1 have no address, no IPv6, forwarding=0, never answer ARP, and
   what arrives on them is routed to a blackhole (ip rule iif ... table 5001).
   MTU 9216 everywhere (9216 B frames).
 
@@ -42,7 +44,15 @@ GEN_MACS=(02:00:00:a7:00:00 02:00:00:a7:00:01)   # fixed, so the static ARP entr
 DUT_MACS=(02:00:00:a7:d0:00 02:00:00:a7:d0:01)
 DUT_IPS=(10.10.0.1 10.20.0.1)                    # the DUT's side of each subnet (/24)
 TREX_IPS=(10.10.0.2 10.20.0.2)                   # TRex's port_info ip
-ROUTED_NETS=(16.0.0.0/8 48.0.0.0/8)              # the profiles' sources (port 0) and destinations (port 1)
+# What the DUT routes to each TRex port: the shipped profiles' sources behind port 0
+# (tcp_1pkt_rand draws them from 16.0.0.0-18.0.0.254) and their destinations behind port 1
+# (tcp_1pkt_254flow and tcp_1pkt_rand send to 1.0.0.1); one string of networks per port.
+ROUTED_NETS=("16.0.0.0/8 17.0.0.0/8 18.0.0.0/8" "48.0.0.0/8 1.0.0.0/8")
+# The same for IPv6 (tcp_1pkt_ip6 aa::1 -> bb::1; the SRv6 profiles' outer aa::/bb::, their
+# inner dd::/ee::): the DUT forwards IPv6 too, on transit (an SRH is not processed on the way).
+ROUTED_NETS6=("aa::/16 dd::/16" "bb::/16 ee::/16")
+DUT_IP6S=(fd00:10::1 fd00:20::1)                 # the DUT's side of each subnet (/64)
+TREX_IP6S=(fd00:10::2 fd00:20::2)                # the next hop the DUT's routes name (static ND)
 # Policy routing in the root netns: whatever arrives on a generator-side veth is looked up in
 # this table, whose only route is a blackhole, so the host never routes it anywhere (eth0...).
 BLACKHOLE_TABLE=5001
@@ -101,11 +111,23 @@ setup_dut_if() {
   ip -n "$NETNS" link set dev "$ifname" address "${DUT_MACS[$i]}" mtu "$MTU"
   ip -n "$NETNS" addr replace "${DUT_IPS[$i]}/24" dev "$ifname"
   ip netns exec "$NETNS" sysctl -qw "net.ipv4.conf.$ifname.send_redirects=0"
-  ip netns exec "$NETNS" sysctl -qw "net.ipv6.conf.$ifname.disable_ipv6=1"
+  # IPv6 without a link-local address or router solicitations: the DUT sends TRex's ports
+  # nothing of its own (a stray packet on the rx port would spoil a trial).
+  ip netns exec "$NETNS" sysctl -qw "net.ipv6.conf.$ifname.addr_gen_mode=1"
+  ip netns exec "$NETNS" sysctl -qw "net.ipv6.conf.$ifname.router_solicitations=0"
+  ip netns exec "$NETNS" sysctl -qw "net.ipv6.conf.$ifname.disable_ipv6=0"
   ip -n "$NETNS" link set dev "$ifname" up
-  # Static ARP to TRex's port and the route to the profile's network behind it.
+  ip -n "$NETNS" addr replace "${DUT_IP6S[$i]}/64" dev "$ifname" nodad
+  # Static ARP/ND to TRex's port and the routes to the profiles' networks behind it.
   ip -n "$NETNS" neigh replace "${TREX_IPS[$i]}" lladdr "${GEN_MACS[$i]}" dev "$ifname" nud permanent
-  ip -n "$NETNS" route replace "${ROUTED_NETS[$i]}" via "${TREX_IPS[$i]}" dev "$ifname"
+  ip -n "$NETNS" neigh replace "${TREX_IP6S[$i]}" lladdr "${GEN_MACS[$i]}" dev "$ifname" nud permanent
+  local net
+  for net in ${ROUTED_NETS[$i]}; do
+    ip -n "$NETNS" route replace "$net" via "${TREX_IPS[$i]}" dev "$ifname"
+  done
+  for net in ${ROUTED_NETS6[$i]}; do
+    ip -n "$NETNS" -6 route replace "$net" via "${TREX_IP6S[$i]}" dev "$ifname"
+  done
 }
 
 create_testbed() {
@@ -119,8 +141,9 @@ create_testbed() {
     fi
     setup_generator_if "${GEN_IFS[$i]}" "${GEN_MACS[$i]}"
   done
-  # The DUT: the kernel forwards IPv4; the routes back make rp_filter pass.
+  # The DUT: the kernel forwards IPv4 and IPv6; the routes back make rp_filter pass.
   ip netns exec "$NETNS" sysctl -qw net.ipv4.ip_forward=1
+  ip netns exec "$NETNS" sysctl -qw net.ipv6.conf.all.forwarding=1
   for i in 0 1; do setup_dut_if "$i"; done
 }
 
@@ -237,6 +260,18 @@ destroy_testbed() {
   echo "testbed: down"
 }
 
+# The networks routed to port $1 that the DUT really has a route for, as "NET via HOP, ...".
+routes_of() {
+  local i=$1 net shown=() hop
+  for net in ${ROUTED_NETS[$i]} ${ROUTED_NETS6[$i]}; do
+    hop=$(ip -n "$NETNS" route show "$net" 2>/dev/null | awk '{print $3; exit}')
+    [[ -n $hop ]] || hop=$(ip -n "$NETNS" -6 route show "$net" 2>/dev/null | awk '{print $3; exit}')
+    shown+=("$net via ${hop:-MISSING}")
+  done
+  local IFS=,
+  echo "${shown[*]}"
+}
+
 status() {
   local ok=0 i
   if ns_exists; then
@@ -257,7 +292,8 @@ status() {
     fi
     if ns_exists && ns_link_exists "${DUT_IFS[$i]}"; then
       echo "${DUT_IFS[$i]}: $(ip -n "$NETNS" -br addr show dev "${DUT_IFS[$i]}" | awk '{print $2, $3}')" \
-        "route ${ROUTED_NETS[$i]}: $(ip -n "$NETNS" route show "${ROUTED_NETS[$i]}" | head -n1)"
+        "routes $(routes_of "$i")"
+      [[ $(routes_of "$i") != *MISSING* ]] || ok=1
     else
       echo "${DUT_IFS[$i]}: missing"
       ok=1
@@ -294,7 +330,7 @@ main() {
       need_root
       create_testbed
       write_config
-      echo "testbed: up ($NETNS forwards ${ROUTED_NETS[*]} between ${GEN_IFS[*]})"
+      echo "testbed: up ($NETNS forwards ${ROUTED_NETS[*]} ${ROUTED_NETS6[*]} between ${GEN_IFS[*]})"
       if [[ -n $TREX_DIR ]]; then trex_start "$TREX_DIR"; fi
       ;;
     down)

@@ -42,6 +42,12 @@ export interface PortInfo {
   /** Link speed, bits per second. */
   speedBps: number;
   linkUp: boolean;
+  /**
+   * The port has a destination MAC: L2 with one configured, or L3 with its gateway resolved
+   * by ARP (as `is_resolved` of TRex's Python client reads `attr.layer_cfg`). An unresolved
+   * port refuses to start streams that do not carry their own destination MAC.
+   */
+  resolved: boolean;
   /** "" when nobody owns the port (at the time it was read). */
   owner: string;
   state: PortState;
@@ -172,6 +178,18 @@ function statesOf(ports: number[], replies: Json[]): Map<number, PortState> {
   return new Map(
     ports.map((p, i) => [p, str(obj(replies[i], `get_port_status of port ${p}`).state) ?? ""]),
   );
+}
+
+/** trex_port.py `is_resolved`: L3 unless ipv4.state is "none"; no layer_cfg reads as resolved. */
+function isResolved(layerCfg: Json | undefined): boolean {
+  if (!isObject(layerCfg)) return true;
+  const state = (key: string): string | undefined => {
+    const part = layerCfg[key];
+    return isObject(part) ? str(part.state) : undefined;
+  };
+  const ipv4 = state("ipv4");
+  if (ipv4 !== undefined && ipv4 !== "none") return ipv4 !== "unresolved";
+  return state("ether") !== "unconfigured";
 }
 
 /** The owner named by TRex's acquire refusal (trex_port.cpp), if it is one. */
@@ -308,6 +326,7 @@ export class TrexClient {
         // attr.speed is in Gb/s.
         speedBps: Math.round(toNumber(attr.speed, `port ${ids[i]} attr.speed`) * 1e9),
         linkUp: link.up !== false,
+        resolved: isResolved(attr.layer_cfg),
         owner: str(status.owner) ?? "",
         state: str(status.state) ?? "IDLE",
         driver: str(p.driver),

@@ -3,7 +3,7 @@
  * Runs when TREX_HOME names an unpacked TRex directory and `scripts/testbed.sh up` was run;
  * otherwise it says so in one line. One server: the tests run one after another.
  */
-import { writeFileSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ThresholdOutcome } from "../../src/report/result.ts";
@@ -14,6 +14,7 @@ import {
   lossLimitPct,
   portsNow,
   readResult,
+  ROOT,
   readTrials,
   secondClient,
   serverPortOpen,
@@ -34,6 +35,11 @@ if (!TREX_HOME) {
 }
 
 const PROFILE = "profiles/tcp_1pkt.ts";
+/** The profiles the package ships, by name (`autotrex run NAME`). */
+const SHIPPED_PROFILES = readdirSync(join(ROOT, "profiles"))
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => f.replace(/\.ts$/, ""))
+  .sort();
 const MINUTE_MS = 60_000;
 
 function expectOneLine(stderr: string): void {
@@ -149,6 +155,28 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
         expect(await serverPortOpen()).toBe(false);
       },
       MINUTE_MS,
+    );
+
+    it(
+      "refuses a port whose gateway TRex could not resolve, before any trial (exit 2)",
+      async () => {
+        // Port 0's gateway is an address nobody on the testbed answers ARP for.
+        const cfg = join(tempDir("unresolved"), "trex_cfg.yaml");
+        const text = readFileSync(TREX_CFG, "utf8");
+        expect(text).toContain("default_gw: 10.10.0.1\n");
+        writeFileSync(cfg, text.replace("default_gw: 10.10.0.1\n", "default_gw: 10.10.0.99\n"));
+        const out = tempDir("unresolved-run");
+        const r = await autotrex([
+          "run", PROFILE, "--sizes", "1518", "--duration", "1", "--quiet", "--out", out,
+          "--trex-dir", TREX_HOME, "--cfg", cfg,
+        ]); // prettier-ignore
+        expect(r.code, r.stderr).toBe(2);
+        expectOneLine(r.stderr);
+        expect(r.stderr).toMatch(/^autotrex: port 0 on \S+ has no destination MAC: TRex could not/);
+        expect(existsSync(join(out, "trials.csv")), "no trial ran").toBe(false);
+        expect(await serverPortOpen()).toBe(false);
+      },
+      2 * MINUTE_MS,
     );
 
     it(
@@ -294,6 +322,28 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
       },
       3 * MINUTE_MS,
     );
+
+    // Every shipped profile: TRex takes its streams (field engine included) and the kernel DUT
+    // forwards its packets (IPv4 with fixed checksums, IPv6, SRv6 in transit), so each size is
+    // measured, ok, and honest. 256 B fits every profile's headers.
+    for (const name of SHIPPED_PROFILES) {
+      it(
+        `runs the shipped profile ${name} (256 B): forwarded, measured, honest`,
+        async () => {
+          const out = tempDir(`profile-${name}`);
+          const r = await autotrex([
+            "run", name, "--sizes", "256", "--duration", "1", "--size-time-limit", "20",
+            "--quiet", "--out", out,
+          ]); // prettier-ignore
+          expect(r.stderr).toBe("");
+          expect(r.code).toBe(0);
+          checkHonestResults(out);
+          const [ndr] = readResult(out).sizes[0].results;
+          expect(ndr.ratePps, "forwarded at a real rate").toBeGreaterThan(10_000);
+        },
+        2 * MINUTE_MS,
+      );
+    }
 
     let sweepOut = "";
     it(

@@ -221,6 +221,22 @@ describe("runBenchmark against the emulator (bisection)", () => {
     }
   });
 
+  it("refuses an unresolved port before taking any, naming it (TRex would refuse to start)", async () => {
+    const emulator = await startEmulator({
+      rpcPort: 0,
+      asyncPort: 0,
+      timeScale: 0,
+      faults: [{ kind: "unresolved", port: 0 }],
+    });
+    try {
+      const opts = emulatedRun({ emulate: null, server: emulator.rpcUrl });
+      await expect(benchmark(opts)).rejects.toThrow(/^port 0 on tcp:.* has no destination MAC/);
+      expect([0, 1].map((p) => emulator.portState(p).owner)).toEqual(["", ""]);
+    } finally {
+      await emulator.stop();
+    }
+  });
+
   it("never reports more than a slow generator sent, and says generator-limited", async () => {
     const opts = emulatedRun({
       sizes: [64, 1518],
@@ -339,6 +355,19 @@ describe("port pair checks", () => {
     );
     const noSpeed = [{ portId: 0, speedBps: 0 }, ports[1]];
     expect(() => checkPortPair(noSpeed, opts, "x")).toThrow(/^port 0 on x has no link/);
+  });
+  it("refuses a sending port without a destination MAC (L3, gateway unresolved)", () => {
+    const opts = { txPort: 0, rxPort: 1, allowSpeedMismatch: false };
+    const unresolved = (port: number) =>
+      [0, 1].map((portId) => ({ portId, speedBps: 10e9, resolved: portId !== port }));
+    expect(() => checkPortPair(unresolved(0), opts, "tcp://h:4501")).toThrow(
+      /^port 0 on tcp:\/\/h:4501 has no destination MAC: TRex could not resolve its default_gw by ARP/,
+    );
+    // The receiving port sends nothing, unless both directions run.
+    expect(checkPortPair(unresolved(1), opts, "x")).toBe(10e9);
+    expect(() => checkPortPair(unresolved(1), { ...opts, bidirectional: true }, "x")).toThrow(
+      /^port 1 on x has no destination MAC/,
+    );
   });
   it("names a missing port", () => {
     expect(() =>
