@@ -40,6 +40,8 @@ export interface Running {
   /** Resolves with the exit. */
   exit: Promise<Exit>;
   kill(signal: NodeJS.Signals): void;
+  /** What it has written to stdout so far. */
+  stdout(): string;
 }
 
 /** `node bin/autotrex.js ARGS`, as a user runs it. */
@@ -58,7 +60,7 @@ export function startAutotrex(args: string[]): Running {
       done({ code, signal, stdout, stderr, wallS: (performance.now() - t0) / 1000 }),
     ),
   );
-  return { exit, kill: (s) => child.kill(s) };
+  return { exit, kill: (s) => child.kill(s), stdout: () => stdout };
 }
 
 export function autotrex(args: string[]): Promise<Exit> {

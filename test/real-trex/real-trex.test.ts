@@ -445,6 +445,42 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
     );
 
     it(
+      "runs through the agent (serve --server, run --agent): the same honest results",
+      async () => {
+        const tokenFile = join(tempDir("agent-token"), "token");
+        writeFileSync(tokenFile, "real-trex-agent-token-0123456789\n", { mode: 0o600 });
+        const agent = startAutotrex([
+          "serve", "--listen", "127.0.0.1:0", "--token-file", tokenFile,
+          "--profiles-dir", "profiles", "--results", tempDir("agent-results"), "--server", SERVER,
+        ]); // prettier-ignore
+        try {
+          let address = "";
+          for (let i = 0; i < 100 && !address; i++) {
+            await sleep(100);
+            address = /agent listening on (\S+)/.exec(agent.stdout())?.[1] ?? "";
+          }
+          expect(address, "the agent said where it listens").not.toBe("");
+          const out = tempDir("agent-run");
+          const r = await autotrex([
+            "run", "--agent", address, "--token-file", tokenFile, "tcp_1pkt",
+            "--sizes", "512", "--duration", "2", "--size-time-limit", "40", "--quiet", "--out", out,
+          ]); // prettier-ignore
+          expect(r.stderr).toBe("");
+          expect(r.code).toBe(0);
+          checkHonestResults(out);
+          expect(readResult(out).server).toMatchObject({ kind: "trex" });
+          expect(readResult(out).server.version).toMatch(/^v3\.08/);
+        } finally {
+          agent.kill("SIGTERM");
+          await agent.exit;
+        }
+        const ports = await portsNow();
+        expect(ports.map((p) => p.owner)).toEqual(["", ""]);
+      },
+      4 * MINUTE_MS,
+    );
+
+    it(
       "leaves the ports released and idle on Ctrl-C mid-trial (exit 130)",
       async () => {
         const out = tempDir("sigint");
