@@ -274,7 +274,11 @@ export class RpcTransport {
     const pending = [...calls];
     for (;;) {
       const busy = outcomes.flatMap((o, i) => (!o.ok && isBusy(o.error) ? [i] : []));
-      if (busy.length === 0 || performance.now() >= deadline) return outcomes;
+      if (busy.length === 0) return outcomes;
+      if (performance.now() >= deadline) {
+        await this.cancelTasks(busy.map((i) => busyRetryCall(pending[i], outcomes[i])));
+        return outcomes;
+      }
       await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_INTERVAL_MS));
       for (const i of busy) pending[i] = busyRetryCall(pending[i], outcomes[i]);
       const again = await this.batchOnce(
@@ -283,6 +287,18 @@ export class RpcTransport {
       );
       busy.forEach((i, k) => (outcomes[i] = again[k]));
     }
+  }
+
+  /**
+   * Cancels the async tasks still in progress when we stop waiting for them, as TRex's Python
+   * client does (trex_req_resp_client.py): the server would otherwise finish and keep work nobody
+   * asked about any more. Best effort: the caller reports the busy answer either way.
+   */
+  private async cancelTasks(polls: RpcCall[]): Promise<void> {
+    const cancels = polls
+      .filter((c) => c.method === "get_async_results")
+      .map((c) => ({ ...c, method: "cancel_async_task" }));
+    if (cancels.length > 0) await this.batchOnce(cancels, {}).catch(() => undefined);
   }
 
   private async batchOnce(calls: RpcCall[], opts: SendOptions): Promise<RpcOutcome[]> {

@@ -255,6 +255,22 @@ describe("RpcTransport on a busy server", () => {
     expect(envelopes(stub.requests[1].json)[0].params).toEqual({ api_h: "h", ticket_id: 17 });
   });
 
+  it("cancels a task still in progress when it stops waiting, as TRex's client does", async () => {
+    const wip = { error: { code: -32002, message: "Work in progress", specific_err: "23" } };
+    stub = await startStub((req) =>
+      reply(req.json, (e) => (e.method === "cancel_async_task" ? { result: {} } : wip)),
+    );
+    rpc = new RpcTransport(stub.url, { timeoutMs: 2000, retries: 0 });
+    const err = await rpc.call({ method: "set_l3", params: { api_h: "h" } }).catch((e) => e);
+    expect(err).toMatchObject({ code: -32002 });
+    const last = envelopes(stub.requests.at(-1)!.json);
+    expect(last.map((e) => [e.method, e.params])).toEqual([
+      ["cancel_async_task", { api_h: "h", ticket_id: 23 }],
+    ]);
+    const methods = stub.requests.flatMap((r) => envelopes(r.json).map((e) => e.method));
+    expect(methods.filter((m) => m === "cancel_async_task")).toHaveLength(1);
+  }, 10_000);
+
   it("gives the server's error once it stays busy past the limit", async () => {
     stub = await startStub((req) => reply(req.json, () => tryAgain));
     rpc = new RpcTransport(stub.url, { timeoutMs: 2000, retries: 0 });
