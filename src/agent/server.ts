@@ -202,7 +202,7 @@ export class Agent {
   /** Cancels what runs, waits for it to release the ports, then stops serving. */
   async stop(): Promise<void> {
     for (const run of this.queue.splice(0))
-      this.settle(run, "cancelled", 130, undefined, "agent shutting down");
+      this.settle(run, "cancelled", ExitCode.interrupted, undefined, "agent shutting down");
     if (this.running) {
       const current = this.running;
       current.controller.abort();
@@ -337,7 +337,7 @@ export class Agent {
     const position = this.queue.indexOf(run);
     if (position >= 0) {
       this.queue.splice(position, 1);
-      this.settle(run, "cancelled", 130, undefined, "cancelled before it started");
+      this.settle(run, "cancelled", ExitCode.interrupted, undefined, "cancelled before it started");
     } else if (run.state === "running") {
       run.controller.abort();
     }
