@@ -55,14 +55,19 @@ export function formatThreshold(name: string, thresholds: readonly Threshold[] =
 }
 
 /**
- * A size's figures ("4.293 Mpps NDR (≤0.01 %)"); a generator-limited one is the generator's
- * ceiling, and says so.
+ * What bounds a result other than the DUT: the generator's ceiling, or the line itself (the
+ * DUT forwards at least that much). Either way the figure is a lower bound on the DUT.
  */
+function limitTag(r: EventOf<"size">["size"]["results"][number]): string {
+  if (r.generatorLimited) return " (generator-limited)";
+  return r.lineRateLimited ? " (at line rate)" : "";
+}
+
+/** A size's figures ("4.293 Mpps NDR (≤0.01 %)"), each with what limited it, if not the DUT. */
 function sizeLine(s: EventOf<"size">["size"], thresholds?: readonly Threshold[]): string {
   const figures = s.results
     .map(
-      (r) =>
-        `${formatMpps(r.ratePps)} ${formatThreshold(r.threshold, thresholds)}${r.generatorLimited ? " (generator-limited)" : ""}`,
+      (r) => `${formatMpps(r.ratePps)} ${formatThreshold(r.threshold, thresholds)}${limitTag(r)}`,
     )
     .join(", ");
   const outcome =

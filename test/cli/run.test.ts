@@ -55,7 +55,11 @@ describe("autotrex run (the CLI, as a user runs it)", () => {
     ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/64 B: 4\.\d+ Mpps/);
+    expect(r.stdout).toMatch(/64 B: 4\.\d+ Mpps NDR \(≤0\.01 %\), 4\.\d+ Mpps PDR \(≤0\.5 %\) — /);
+    // The default DUT forwards 1518 B at line rate: the figure says that the line bounded it.
+    expect(r.stdout).toMatch(
+      /1518 B: 0\.813 Mpps NDR \(≤0\.01 %\) \(at line rate\), 0\.813 Mpps PDR \(≤0\.5 %\) \(at line rate\)/,
+    );
     expect(r.stdout).toContain(`results: ${out}`);
     for (const f of [
       "result.json",
