@@ -95,7 +95,7 @@ export function comparisonTable(comparison: Comparison): string {
     line(header),
     ...rows.map(line),
     ...missing.map((r) => `  ${r.frameSize} B ${thresholdTag(r)}: ${r.reason ?? "no result"}`),
-    `${verdict}; ${counts.ok} ok, ${counts.improved} improved, ${counts.new} new, ${counts["n/a"]} n/a`,
+    `${verdict}; ${counts.ok} ok, ${counts.improved} improved, ${counts.inconclusive} inconclusive, ${counts.new} new, ${counts["n/a"]} n/a`,
     "",
   ].join("\n");
 }

@@ -3,23 +3,28 @@
  * regression verdict. Pure: the CLI reads the files and writes JUnit/Markdown from the result.
  *
  * A regression is a rate below the baseline's by more than the tolerance, or a size that had a
- * result in the baseline and has none now (it became N/A, failed, or was not measured). Runs of
+ * result in the baseline and has none now (it became N/A, failed, or was not measured). A drop
+ * whose current result is generator-limited is not one: the DUT forwarded all the generator
+ * offered, which never reached the baseline's rate, so the DUT was not tried there. Runs of
  * different profiles, loss thresholds or port speeds measure different things and are refused.
  */
-import type { RunResult, RunStatus, SizeResult, Threshold } from "./result.ts";
+import type { RunResult, RunStatus, SizeResult, Threshold, ThresholdOutcome } from "./result.ts";
 
 export const DEFAULT_TOLERANCE_PCT = 2;
 
 /**
- * ok: within the tolerance; improved / regressed: beyond it, up / down; missing: a result in
- * the baseline, none now; new: none in the baseline, one now; n/a: no result in either.
+ * ok: within the tolerance; improved / regressed: beyond it, up / down; inconclusive: down
+ * beyond it, but the current result is the generator's ceiling, not the DUT's; missing: a
+ * result in the baseline, none now; new: none in the baseline, one now; n/a: no result in
+ * either.
  */
-export type Verdict = "ok" | "improved" | "regressed" | "missing" | "new" | "n/a";
+export type Verdict = "ok" | "improved" | "regressed" | "inconclusive" | "missing" | "new" | "n/a";
 
 export const VERDICTS: readonly Verdict[] = [
   "ok",
   "improved",
   "regressed",
+  "inconclusive",
   "missing",
   "new",
   "n/a",
@@ -163,24 +168,29 @@ export function relativeChangePct(baseline: number, current: number): number | n
 // Rates come out of arithmetic: a change of exactly the tolerance must not flip on rounding.
 const EPSILON_PCT = 1e-9;
 
-/** The verdict for one size × threshold. */
+/**
+ * The verdict for one size × threshold. `currentGeneratorLimited`: the current rate is where
+ * the generator capped the search, a lower bound on the DUT.
+ */
 export function verdictFor(
   baselineRatePps: number | null,
   currentRatePps: number | null,
   tolerancePct: number,
+  currentGeneratorLimited = false,
 ): Verdict {
   if (baselineRatePps === null) return currentRatePps === null ? "n/a" : "new";
   if (currentRatePps === null) return "missing";
   const change = relativeChangePct(baselineRatePps, currentRatePps);
   if (change === null) return currentRatePps > 0 ? "improved" : "ok";
-  if (change < -tolerancePct - EPSILON_PCT) return "regressed";
+  if (change < -tolerancePct - EPSILON_PCT) {
+    return currentGeneratorLimited ? "inconclusive" : "regressed";
+  }
   if (change > tolerancePct + EPSILON_PCT) return "improved";
   return "ok";
 }
 
-function rateOf(size: SizeResult | undefined, threshold: string): number | null {
-  const outcome = size?.results.find((r) => r.threshold === threshold);
-  return outcome ? outcome.ratePps : null;
+function outcomeOf(size: SizeResult | undefined, threshold: string): ThresholdOutcome | null {
+  return size?.results.find((r) => r.threshold === threshold) ?? null;
 }
 
 function whyNoResult(size: SizeResult | undefined, lossThresholdPct: number): string {
@@ -229,9 +239,15 @@ export function compareRuns(
     const now = currentSizes.get(frameSize);
     const before = baselineSizes.get(frameSize);
     for (const { name, lossPct: lossThresholdPct } of current.parameters.thresholds) {
-      const baselineRatePps = rateOf(before, name);
-      const currentRatePps = rateOf(now, name);
-      const verdict = verdictFor(baselineRatePps, currentRatePps, tolerancePct);
+      const baselineRatePps = outcomeOf(before, name)?.ratePps ?? null;
+      const current = outcomeOf(now, name);
+      const currentRatePps = current?.ratePps ?? null;
+      const verdict = verdictFor(
+        baselineRatePps,
+        currentRatePps,
+        tolerancePct,
+        current?.generatorLimited === true,
+      );
       const row: ComparisonRow = {
         frameSize,
         threshold: name,
@@ -244,7 +260,9 @@ export function compareRuns(
             : null,
         verdict,
       };
-      if (currentRatePps === null) row.reason = whyNoResult(now, lossThresholdPct);
+      if (verdict === "inconclusive") {
+        row.reason = "generator-limited: the generator never offered the baseline's rate";
+      } else if (currentRatePps === null) row.reason = whyNoResult(now, lossThresholdPct);
       else if (baselineRatePps === null)
         row.reason = `baseline: ${whyNoResult(before, lossThresholdPct)}`;
       rows.push(row);
@@ -297,6 +315,11 @@ export function describeRow(comparison: Comparison, row: ComparisonRow): string 
       return `${name}: ${formatMpps(row.currentRatePps)} Mpps, no baseline result (${row.reason ?? "none"})`;
     case "n/a":
       return `${name}: no result in either run (${row.reason ?? "none"})`;
+    case "inconclusive":
+      return (
+        `${name}: ${formatMpps(row.currentRatePps)} Mpps vs baseline ${formatMpps(row.baselineRatePps)} Mpps ` +
+        `(${formatChangePct(row.changePct)}%), not judged: ${row.reason}`
+      );
     default:
       return (
         `${name}: ${formatMpps(row.currentRatePps)} Mpps vs baseline ${formatMpps(row.baselineRatePps)} Mpps ` +

@@ -63,7 +63,7 @@ function testcase(comparison: Comparison, row: ComparisonRow): string {
       `    </testcase>`
     );
   }
-  if (row.verdict === "n/a") {
+  if (row.verdict === "n/a" || row.verdict === "inconclusive") {
     return `${head}>\n      <skipped${attributes({ message: line })}/>\n    </testcase>`;
   }
   return `${head}>\n      <system-out>${escapeText(`${row.verdict}: ${line}`)}</system-out>\n    </testcase>`;
@@ -82,7 +82,7 @@ function details(comparison: Comparison, row: ComparisonRow): string {
 export function junitXml(comparison: Comparison, suiteName = "autotrex compare"): string {
   const tests = comparison.rows.length;
   const failures = comparison.rows.filter((r) => isRegression(r.verdict)).length;
-  const skipped = comparison.counts["n/a"];
+  const skipped = comparison.counts["n/a"] + comparison.counts.inconclusive;
   const timestamp = junitTimestamp(comparison.current.startedAt);
   const suite = {
     name: `${suiteName}: ${comparison.profile}`,

@@ -28,6 +28,8 @@ export function verdictMarker(verdict: Verdict): string {
       return "new";
     case "n/a":
       return "n/a";
+    case "inconclusive":
+      return "inconclusive";
   }
 }
 
@@ -50,8 +52,12 @@ function headline(comparison: Comparison): string {
   const failed = comparison.counts.regressed + comparison.counts.missing;
   const profile = escapeCell(comparison.profile);
   if (failed === 0) {
-    const improved = comparison.counts.improved;
-    return `### autotrex compare: ${profile}: no regression${improved ? ` (${improved} improved)` : ""}`;
+    const { improved, inconclusive } = comparison.counts;
+    const extra = [
+      ...(improved ? [`${improved} improved`] : []),
+      ...(inconclusive ? [`${inconclusive} inconclusive`] : []),
+    ];
+    return `### autotrex compare: ${profile}: no regression${extra.length ? ` (${extra.join(", ")})` : ""}`;
   }
   const parts = [];
   if (comparison.counts.regressed) parts.push(`${comparison.counts.regressed} regressed`);

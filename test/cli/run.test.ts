@@ -152,6 +152,27 @@ describe("autotrex run (the CLI, as a user runs it)", () => {
     expect(xml).toMatch(/<testcase [^>]*name="tcp_1pkt 64B NDR\(0\.01%\)"[^>]*>\s*<failure /);
   });
 
+  it("does not call a drop to the generator's ceiling a regression: inconclusive, exit 0", async () => {
+    const dir = tempDir();
+    const base = join(dir, "base");
+    const common = ["run", "profiles/tcp_1pkt.ts", "--emulate", "--sizes", "64", "--quiet"];
+    expect((await autotrex([...common, "--out", base])).code).toBe(0);
+    // The same DUT behind a software generator (600 kpps): 64 B is the generator's ceiling.
+    const md = join(dir, "summary.md");
+    const slowGen = await autotrex([
+      ...common,
+      ...["--dut", "software", "--out", join(dir, "sw"), "--baseline", base, "--markdown", md],
+    ]);
+    expect(slowGen.stderr).toBe("");
+    expect(slowGen.code).toBe(0);
+    const text = readFileSync(md, "utf8");
+    expect(text).toContain("no regression (2 inconclusive)");
+    expect(text).toMatch(/64 B \| NDR\(0\.01%\) \| 4\.\d+ \| 0\.\d+ \| -8\d\.\d+ \| inconclusive/);
+    expect(text).toContain(
+      "not judged: generator-limited: the generator never offered the baseline's rate",
+    );
+  });
+
   it("exits 3 with a clear message when no server answers, never falling back to the emulator", async () => {
     const r = await autotrex([
       "run",

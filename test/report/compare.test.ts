@@ -54,6 +54,13 @@ describe("verdictFor", () => {
     expect(verdictFor(base, base * 0.9799, 2)).toBe("regressed");
   });
 
+  it("a drop to a generator-limited rate is inconclusive, not a regression", () => {
+    expect(verdictFor(100, 80, 2, true)).toBe("inconclusive");
+    expect(verdictFor(100, 99, 2, true)).toBe("ok");
+    expect(verdictFor(100, 103, 2, true)).toBe("improved");
+    expect(verdictFor(100, 80, 2, false)).toBe("regressed");
+  });
+
   it("tells missing, new and n/a apart", () => {
     expect(verdictFor(100, null, 2)).toBe("missing");
     expect(verdictFor(null, 100, 2)).toBe("new");
@@ -75,7 +82,45 @@ describe("compareRuns", () => {
     expect(r.changePct).toBeCloseTo(-5, 10);
     expect(row(c, 64, 0.5)).toMatchObject({ threshold: "PDR", verdict: "ok", changePct: 0 });
     expect(c.regressed).toBe(true);
-    expect(c.counts).toEqual({ ok: 5, improved: 0, regressed: 1, missing: 0, new: 0, "n/a": 0 });
+    expect(c.counts).toEqual({
+      ok: 5,
+      improved: 0,
+      regressed: 1,
+      inconclusive: 0,
+      missing: 0,
+      new: 0,
+      "n/a": 0,
+    });
+  });
+
+  it("judges a drop only where the DUT was tried: generator-limited now is inconclusive", () => {
+    const limited = (result: ReturnType<typeof makeResult>, frameSize: number) => {
+      for (const r of result.sizes.find((s) => s.frameSize === frameSize)!.results) {
+        r.generatorLimited = true;
+      }
+      return result;
+    };
+    const current = limited(makeResult({ sizes: { ...BASELINE.sizes, 64: [0.6e6, 0.6e6] } }), 64);
+    const c = compareRuns(current, makeResult(BASELINE), { tolerancePct: 2 });
+    expect(row(c, 64, 0.01)).toMatchObject({
+      verdict: "inconclusive",
+      reason: "generator-limited: the generator never offered the baseline's rate",
+    });
+    expect(c.counts.inconclusive).toBe(2);
+    expect(c.regressed).toBe(false);
+    const suite = childrenNamed(parseXml(junitXml(c)), "testsuite")[0];
+    expect(suite.attributes).toMatchObject({ failures: "0", skipped: "2" });
+    const first = childrenNamed(suite, "testcase")[0];
+    expect(childrenNamed(first, "skipped")[0].attributes.message).toMatch(
+      /^64 B NDR\(0\.01%\): 0\.6 Mpps vs baseline 10 Mpps \(-94\.00%\), not judged: generator-limited/,
+    );
+    // The DUT now loses packets below where it forwarded all a slower generator sent: a
+    // regression, whatever limited the baseline.
+    const before = limited(makeResult(BASELINE), 64);
+    const worse = makeResult({ sizes: { ...BASELINE.sizes, 64: [9e6, 12e6] } });
+    expect(row(compareRuns(worse, before, { tolerancePct: 2 }), 64, 0.01).verdict).toBe(
+      "regressed",
+    );
   });
 
   it("accepts a drop within the tolerance and reports an improvement", () => {
