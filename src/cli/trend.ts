@@ -38,14 +38,23 @@ function writeOutput(file: string, data: string | Buffer): void {
   }
 }
 
-/** The trend as a plain-text table: one row per run, one column per frame size (Mpps). */
+/** Marks a figure that is the generator's ceiling, explained under the table. */
+const GENERATOR_LIMITED_MARK = "*";
+
+/**
+ * The trend as a plain-text table: one row per run, one column per frame size (Mpps); a
+ * generator-limited figure is marked, with a line saying what the mark means.
+ */
 export function trendTable(trend: Trend): string {
   const header = ["date (UTC)", ...trend.frameSizes.map((s) => `${s} B`), "run"];
   const rows = trend.points.map((p) => [
     dateLabel(p.startedAt),
-    ...p.ratePps.map((r) => formatMpps(r)),
+    ...p.ratePps.map(
+      (r, i) => formatMpps(r) + (p.generatorLimited[i] ? GENERATOR_LIMITED_MARK : ""),
+    ),
     p.run,
   ]);
+  const anyLimited = trend.points.some((p) => p.generatorLimited.includes(true));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells
@@ -57,6 +66,11 @@ export function trendTable(trend: Trend): string {
     `${trend.profile}: ${thresholdLabel(trend.threshold)} in Mpps, ${trend.points.length} runs`,
     line(header),
     ...rows.map(line),
+    ...(anyLimited
+      ? [
+          `${GENERATOR_LIMITED_MARK} generator-limited: the generator's ceiling, the DUT forwards at least that`,
+        ]
+      : []),
     "",
   ].join("\n");
 }

@@ -28,6 +28,8 @@ export interface TrendPoint {
   startedAt: string;
   /** Rate per frame size (same order as Trend.frameSizes); null where the run had none. */
   ratePps: Array<number | null>;
+  /** Per frame size: the rate is the generator's ceiling, a lower bound on the DUT. */
+  generatorLimited: boolean[];
 }
 
 export interface Trend {
@@ -74,13 +76,14 @@ export function buildTrend(runs: readonly TrendRun[]): Trend {
   ].sort((a, b) => a - b);
   const points = ordered.map((run) => {
     const bySize = new Map(run.result.sizes.map((s) => [s.frameSize, s]));
+    const outcomes = frameSizes.map((frameSize) =>
+      bySize.get(frameSize)?.results.find((r) => r.threshold === threshold.name),
+    );
     return {
       run: run.name,
       startedAt: run.result.startedAt,
-      ratePps: frameSizes.map((frameSize) => {
-        const outcome = bySize.get(frameSize)?.results.find((r) => r.threshold === threshold.name);
-        return outcome ? outcome.ratePps : null;
-      }),
+      ratePps: outcomes.map((o) => (o ? o.ratePps : null)),
+      generatorLimited: outcomes.map((o) => o?.generatorLimited === true),
     };
   });
   return {
@@ -92,13 +95,18 @@ export function buildTrend(runs: readonly TrendRun[]): Trend {
   };
 }
 
-/** trend.csv: `run,date,64B_Mpps,128B_Mpps,…`, one row per run, oldest first; N/A if none. */
+/**
+ * trend.csv: `run,date,64B_Mpps,128B_Mpps,…,generator_limited`, one row per run, oldest first;
+ * N/A if none; the last column lists the sizes whose rate is the generator's ceiling
+ * (`64;128`), so the rate columns stay plain numbers.
+ */
 export function trendCsv(trend: Trend): string {
-  const header = ["run", "date", ...trend.frameSizes.map((s) => `${s}B_Mpps`)];
+  const header = ["run", "date", ...trend.frameSizes.map((s) => `${s}B_Mpps`), "generator_limited"];
   const rows = trend.points.map((p) => [
     p.run,
     p.startedAt,
     ...p.ratePps.map((r) => (r === null ? "N/A" : String(r / 1e6))),
+    trend.frameSizes.filter((_, i) => p.generatorLimited[i]).join(";"),
   ]);
   return stringify([header, ...rows], { record_delimiter: "windows" });
 }
@@ -138,6 +146,36 @@ function formatSpeed(speedBps: number): string {
   return speedBps >= 1e9 ? `${speedBps / 1e9} Gb/s` : `${speedBps / 1e6} Mb/s`;
 }
 
+/** The trend's y axis: linear from zero, or logarithmic with head room (see below). */
+type TrendScale = NonNullable<NonNullable<ChartConfiguration<"line">["options"]>["scales"]>[string];
+
+function trendYAxis(min: number, max: number, logarithmic: boolean): TrendScale {
+  return logarithmic
+    ? {
+        type: "logarithmic",
+        // Head room so that the top and bottom lines do not sit on the chart's edges.
+        suggestedMin: min / 1.15,
+        suggestedMax: max * 1.15,
+        title: axisTitle("Packet rate (Mpps, log scale)"),
+        ticks: {
+          color: TEXT_COLOR,
+          font: { family: FONT_FAMILY, size: 13 },
+          callback: (value: number | string) => Number(Number(value).toPrecision(3)).toString(),
+        },
+        grid: { color: GRID_COLOR },
+        border: { display: false },
+      }
+    : {
+        type: "linear",
+        beginAtZero: true,
+        suggestedMax: max > 0 ? max * 1.08 : 1,
+        title: axisTitle("Packet rate (Mpps)"),
+        ticks: { color: TEXT_COLOR, font: { family: FONT_FAMILY, size: 13 } },
+        grid: { color: GRID_COLOR },
+        border: { display: false },
+      };
+}
+
 /**
  * The Chart.js configuration of the trend chart: pure, so it can be inspected without
  * rendering. Sizes differ by two orders of magnitude in Mpps (64 B vs 9216 B), so the y axis
@@ -156,6 +194,10 @@ export function trendChartConfiguration(
     data: trend.points.map((p) => (p.ratePps[i] === null ? null : p.ratePps[i]! / 1e6)),
     borderColor: LINE_COLORS[i % LINE_COLORS.length],
     backgroundColor: LINE_COLORS[i % LINE_COLORS.length],
+    // A hollow point is the generator's ceiling that night, not the DUT's rate.
+    pointBackgroundColor: trend.points.map((p) =>
+      p.generatorLimited[i] ? "#ffffff" : LINE_COLORS[i % LINE_COLORS.length],
+    ),
     borderWidth: 2.5,
     pointRadius: 4.5,
     pointStyle: POINT_STYLES[Math.floor(i / LINE_COLORS.length) % POINT_STYLES.length],
@@ -164,6 +206,7 @@ export function trendChartConfiguration(
     spanGaps: false,
   }));
   const threshold = thresholdLabel(trend.threshold);
+  const anyLimited = trend.points.some((p) => p.generatorLimited.includes(true));
   return {
     type: "line",
     data: { labels, datasets },
@@ -182,7 +225,10 @@ export function trendChartConfiguration(
         },
         subtitle: {
           display: true,
-          text: `${threshold}  ·  ${formatSpeed(trend.speedBps)} ports  ·  ${trend.points.length} runs${logarithmic ? "  ·  logarithmic scale" : ""}`,
+          text:
+            `${threshold}  ·  ${formatSpeed(trend.speedBps)} ports  ·  ${trend.points.length} runs` +
+            `${logarithmic ? "  ·  logarithmic scale" : ""}` +
+            `${anyLimited ? "  ·  hollow point: generator-limited (the generator's ceiling)" : ""}`,
           color: MUTED_COLOR,
           font: { family: FONT_FAMILY, size: 14 },
           padding: { bottom: 10 },
@@ -215,30 +261,7 @@ export function trendChartConfiguration(
           grid: { color: GRID_COLOR },
           border: { color: "#888888" },
         },
-        y: logarithmic
-          ? {
-              type: "logarithmic",
-              // Head room so that the top and bottom lines do not sit on the chart's edges.
-              suggestedMin: min / 1.15,
-              suggestedMax: max * 1.15,
-              title: axisTitle("Packet rate (Mpps, log scale)"),
-              ticks: {
-                color: TEXT_COLOR,
-                font: { family: FONT_FAMILY, size: 13 },
-                callback: (value) => Number(Number(value).toPrecision(3)).toString(),
-              },
-              grid: { color: GRID_COLOR },
-              border: { display: false },
-            }
-          : {
-              type: "linear",
-              beginAtZero: true,
-              suggestedMax: max > 0 ? max * 1.08 : 1,
-              title: axisTitle("Packet rate (Mpps)"),
-              ticks: { color: TEXT_COLOR, font: { family: FONT_FAMILY, size: 13 } },
-              grid: { color: GRID_COLOR },
-              border: { display: false },
-            },
+        y: trendYAxis(min, max, logarithmic),
       },
     },
   };

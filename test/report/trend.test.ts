@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
+import { trendTable } from "../../src/cli/trend.ts";
 import {
   buildTrend,
   renderTrendChart,
@@ -32,11 +33,13 @@ describe("buildTrend", () => {
     expect(trend.profile).toBe("tcp_1pkt");
     expect(trend.threshold).toEqual({ name: "NDR", lossPct: 0.01 });
     expect(trend.frameSizes).toEqual([64, 1518, 9216]);
-    expect(trend.points).toEqual([
-      { run: "night-20", startedAt: "2025-11-20T02:00:00.000Z", ratePps: [10e6, 800e3, null] },
-      { run: "night-21", startedAt: "2025-11-21T02:00:00.000Z", ratePps: [9.1e6, 812e3, null] },
-      { run: "night-22", startedAt: "2025-11-22T02:00:00.000Z", ratePps: [9.9e6, null, 134e3] },
-    ]);
+    expect(trend.points).toEqual(
+      [
+        { run: "night-20", startedAt: "2025-11-20T02:00:00.000Z", ratePps: [10e6, 800e3, null] },
+        { run: "night-21", startedAt: "2025-11-21T02:00:00.000Z", ratePps: [9.1e6, 812e3, null] },
+        { run: "night-22", startedAt: "2025-11-22T02:00:00.000Z", ratePps: [9.9e6, null, 134e3] },
+      ].map((p) => ({ ...p, generatorLimited: [false, false, false] })),
+    );
   });
 
   it("accepts runs whose further thresholds differ, but not another primary, profile or speed", () => {
@@ -60,12 +63,39 @@ describe("trend.csv", () => {
   it("has run, date, then Mpps per frame size, N/A where a run had no result", () => {
     const lines = trendCsv(buildTrend(RUNS)).split("\r\n");
     expect(lines).toEqual([
-      "run,date,64B_Mpps,1518B_Mpps,9216B_Mpps",
-      "night-20,2025-11-20T02:00:00.000Z,10,0.8,N/A",
-      "night-21,2025-11-21T02:00:00.000Z,9.1,0.812,N/A",
-      "night-22,2025-11-22T02:00:00.000Z,9.9,N/A,0.134",
+      "run,date,64B_Mpps,1518B_Mpps,9216B_Mpps,generator_limited",
+      "night-20,2025-11-20T02:00:00.000Z,10,0.8,N/A,",
+      "night-21,2025-11-21T02:00:00.000Z,9.1,0.812,N/A,",
+      "night-22,2025-11-22T02:00:00.000Z,9.9,N/A,0.134,",
       "",
     ]);
+  });
+
+  it("names the sizes whose rate was the generator's ceiling; the chart draws them hollow", () => {
+    const slowGenerator = night(23, { 64: [0.14e6, 0.14e6], 1518: [0.13e6, 0.13e6] });
+    for (const size of slowGenerator.result.sizes) {
+      for (const r of size.results) r.generatorLimited = size.frameSize === 64;
+    }
+    const trend = buildTrend([...RUNS, slowGenerator]);
+    expect(trendCsv(trend).split("\r\n").at(-2)).toBe(
+      "night-23,2025-11-23T02:00:00.000Z,0.14,0.13,N/A,64",
+    );
+    const config = trendChartConfiguration(trend);
+    const [at64, at1518] = config.data.datasets;
+    const fill64 = at64.pointBackgroundColor as string[];
+    expect(fill64.at(-1)).toBe("#ffffff");
+    expect(fill64.slice(0, 3)).toEqual(Array(3).fill(at64.borderColor));
+    expect((at1518.pointBackgroundColor as string[]).at(-1)).toBe(at1518.borderColor);
+    expect(config.options?.plugins?.subtitle?.text).toMatch(/hollow point: generator-limited/);
+    expect(trendChartConfiguration(buildTrend(RUNS)).options?.plugins?.subtitle?.text).not.toMatch(
+      /hollow/,
+    );
+    const table = trendTable(trend).split("\n");
+    expect(table.at(-3)).toMatch(/^2025-11-23 02:00 +0\.14\* +0\.13 +N\/A +night-23$/);
+    expect(table.at(-2)).toBe(
+      "* generator-limited: the generator's ceiling, the DUT forwards at least that",
+    );
+    expect(trendTable(buildTrend(RUNS))).not.toContain("*");
   });
 });
 
