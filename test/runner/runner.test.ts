@@ -2,15 +2,28 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { capacityPps, DUT_PRESETS } from "../../src/emulator/dut-model.ts";
-import { startEmulator } from "../../src/emulator/index.ts";
+import { startEmulator, type FaultSpec, type RunningEmulator } from "../../src/emulator/index.ts";
 import { DEFAULT_FRAME_SIZES, lineRatePps } from "../../src/rate/line-rate.ts";
 import type { RunResult } from "../../src/report/result.ts";
 import { checkPortPair, prepareRun, runBenchmark, RunSetupError } from "../../src/runner/runner.ts";
 import { openSession } from "../../src/session/index.ts";
-import type { RunEvent } from "../../src/runner/types.ts";
+import type { RunEvent, RunOptions } from "../../src/runner/types.ts";
 import { benchmark, emulatedRun, pngSize, PROFILES, readCsv } from "./helpers.ts";
 
 const SPEED = 10e9;
+
+/** A run's options against an emulator with these faults, on its address (not --emulate). */
+async function onFaultyServer(
+  faults: FaultSpec[],
+  use: (opts: RunOptions, emulator: RunningEmulator) => Promise<void>,
+): Promise<void> {
+  const emulator = await startEmulator({ rpcPort: 0, asyncPort: 0, timeScale: 0, faults });
+  try {
+    await use(emulatedRun({ emulate: null, server: emulator.rpcUrl }), emulator);
+  } finally {
+    await emulator.stop();
+  }
+}
 
 describe("runBenchmark against the emulator (bisection)", () => {
   it("finds line rate at every size on an ideal DUT", async () => {
@@ -191,50 +204,23 @@ describe("runBenchmark against the emulator (bisection)", () => {
   });
 
   it("refuses to take a port owned by someone else, naming the owner", async () => {
-    const emulator = await startEmulator({
-      rpcPort: 0,
-      asyncPort: 0,
-      timeScale: 0,
-      faults: [{ kind: "foreign-owner", port: 1, owner: "alice" }],
-    });
-    try {
-      const opts = emulatedRun({ emulate: null, server: emulator.rpcUrl });
+    await onFaultyServer([{ kind: "foreign-owner", port: 1, owner: "alice" }], async (opts) => {
       await expect(benchmark(opts)).rejects.toThrow(/alice/);
-    } finally {
-      await emulator.stop();
-    }
+    });
   });
 
   it("refuses a port whose link is down, naming the port", async () => {
-    const emulator = await startEmulator({
-      rpcPort: 0,
-      asyncPort: 0,
-      timeScale: 0,
-      faults: [{ kind: "link-down", port: 1 }],
-    });
-    try {
-      const opts = emulatedRun({ emulate: null, server: emulator.rpcUrl });
+    await onFaultyServer([{ kind: "link-down", port: 1 }], async (opts, emulator) => {
       await expect(benchmark(opts)).rejects.toThrow(/^port 1 on tcp:.* has no link/);
       expect(emulator.portState(0).owner).toBe("");
-    } finally {
-      await emulator.stop();
-    }
+    });
   });
 
   it("refuses an unresolved port before taking any, naming it (TRex would refuse to start)", async () => {
-    const emulator = await startEmulator({
-      rpcPort: 0,
-      asyncPort: 0,
-      timeScale: 0,
-      faults: [{ kind: "unresolved", port: 0 }],
-    });
-    try {
-      const opts = emulatedRun({ emulate: null, server: emulator.rpcUrl });
+    await onFaultyServer([{ kind: "unresolved", port: 0 }], async (opts, emulator) => {
       await expect(benchmark(opts)).rejects.toThrow(/^port 0 on tcp:.* has no destination MAC/);
       expect([0, 1].map((p) => emulator.portState(p).owner)).toEqual(["", ""]);
-    } finally {
-      await emulator.stop();
-    }
+    });
   });
 
   it("never reports more than a slow generator sent, and says generator-limited", async () => {
