@@ -159,6 +159,8 @@ export function elapsedS(trial: Trial, nowS: number): number {
 
 /** Packets a stream has sent by modelled time t of its segment. */
 export function streamPackets(s: TrialStream, t: number): number {
+  // A null stream only takes its time in a chain: TRex's data path never sends it.
+  if (s.def.nullStream) return 0;
   const active = Math.max(0, Math.min(t, s.endS) - s.def.isgUs / 1e6);
   const m = s.def.mode;
   if (m.type === "continuous") return s.ratePps * active;

@@ -367,6 +367,33 @@ describe("multipliers, bursts and pg-id statistics", () => {
     }
   });
 
+  it("sends nothing for a null stream (flags bit 3), as TRex's data path skips it", async () => {
+    const s = await openSession(emu2.rpcUrl, { ports: [0] });
+    try {
+      const burst = (pkts: number, flags: number) => ({
+        ...stream({
+          mode: { type: "single_burst", total_pkts: pkts, rate: { type: "pps", value: 100 } },
+        }),
+        flags,
+      });
+      await s.onPort(0, "add_stream", { stream_id: 1, stream: burst(1000, 0) });
+      await s.onPort(0, "add_stream", { stream_id: 2, stream: burst(500, 8) });
+      const before = await s.ok<{ opackets: number }>("get_port_stats", { port_id: 0 });
+      await s.onPort(0, "start_traffic", {
+        duration: -1,
+        force: false,
+        mul: { type: "raw", op: "abs", value: 1 },
+      });
+      await waitForEvents(s, [14, 4]);
+      const after = await s.ok<{ opackets: number }>("get_port_stats", { port_id: 0 });
+      expect(after.opackets - before.opackets).toBe(1000);
+    } finally {
+      await s.onPort(0, "remove_all_streams");
+      await s.onPort(0, "release");
+      s.peer.close();
+    }
+  });
+
   it("reports per-pg-id counters and latency for flow-stats streams", async () => {
     const emu3 = await startEmulator({ rpcPort: 0, asyncPort: 0, timeScale: 0, seed: 5 });
     const s = await openSession(emu3.rpcUrl, { ports: [0] });
