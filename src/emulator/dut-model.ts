@@ -26,6 +26,12 @@ export interface GeneratorParams {
    * largest size ≤ S holds (none below the smallest), besides maxPps and maxL1Bps.
    */
   maxPpsFromFrameSize?: Readonly<Record<number, number>>;
+  /**
+   * Packets per second the generator's receiving port takes in. What the DUT forwards beyond
+   * it is dropped inside TRex, counted in the port's rx_missed_errors xstat and not in
+   * ipackets: af_packet with TRex's default ring (framecnt 256) drops above ~150 kpps.
+   */
+  rxMaxPps?: number;
 }
 
 export interface DutParams {

@@ -44,6 +44,7 @@ export const GENERATOR_FIELD_RANGES: Readonly<Record<GeneratorScalarKey, Range>>
   maxPps: { min: 1000, max: 1e10 },
   maxL1Bps: { min: 1e7, max: 1e13 },
   jitter: { min: 0, max: 0.5 },
+  rxMaxPps: { min: 1000, max: 1e10 },
 };
 
 /**
@@ -58,8 +59,8 @@ export const FRAME_SIZE_STEP_RANGES = {
 
 const DUT_KEYS = [...Object.keys(DUT_FIELD_RANGES), "generator"];
 const GENERATOR_KEYS = [...Object.keys(GENERATOR_FIELD_RANGES), STEPS_KEY];
-/** What makes a generator a generator: a ceiling (jitter only moves one). */
-const CEILING_KEYS = ["maxPps", "maxL1Bps", STEPS_KEY] as const;
+/** What makes a generator section: a limit, sending or receiving (jitter only moves one). */
+const CEILING_KEYS = ["maxPps", "maxL1Bps", STEPS_KEY, "rxMaxPps"] as const;
 const CEILINGS_TEXT = `${CEILING_KEYS.slice(0, -1).join(", ")} and/or ${CEILING_KEYS.at(-1)}`;
 
 export const DUT_PRESET_NAMES = Object.keys(DUT_PRESETS);

@@ -40,6 +40,8 @@ export interface Counters {
   obytes: number;
   ipackets: number;
   ibytes: number;
+  /** Received and dropped inside TRex (rx_missed_errors): beyond generator.rxMaxPps. */
+  rxMissed: number;
 }
 
 export interface Profile {
@@ -148,7 +150,7 @@ export class BoxState {
       profiles: new Map([
         [DEFAULT_PROFILE_ID, { id: DEFAULT_PROFILE_ID, streams: new Map(), trial: null }],
       ]),
-      counters: { opackets: 0, obytes: 0, ipackets: 0, ibytes: 0 },
+      counters: { opackets: 0, obytes: 0, ipackets: 0, ibytes: 0, rxMissed: 0 },
       dut: new DutModel(opts.dut, portModelSeed(opts.seed, id)),
       service: false,
       promiscuous: false,

@@ -111,8 +111,13 @@ export function commitTrial(
   const durationS = trial.allContinuous ? t : rEff > 0 ? sent / rEff : 0;
   const outcome = port.dut.trial({ ratePps: trial.sendPps, durationS, frameSize: trial.frameSize });
   const tx = apportion(outcome.txPackets, perStream);
-  const rx = delivered(port, trial, apportion(outcome.rxPackets, tx));
   const peer = box.peer(port);
+  const rx = receiverTakes(
+    box,
+    peer,
+    durationS,
+    delivered(port, trial, apportion(outcome.rxPackets, tx)),
+  );
   trial.streams.forEach((s, i) => {
     const size = s.def.frameSize;
     port.counters.opackets += tx[i];
@@ -187,7 +192,9 @@ function addRunning(
   const sent = perStream.reduce((a, b) => a + b, 0);
   const forwarded = Math.min(sent, Math.floor(cap * t) + dut.bufferPackets);
   const counted =
-    into === "tx" ? perStream : delivered(from, trial, apportion(forwarded, perStream));
+    into === "tx"
+      ? perStream
+      : receiverTakes(box, null, t, delivered(from, trial, apportion(forwarded, perStream)));
   trial.streams.forEach((s, i) => {
     if (into === "tx") {
       c.opackets += counted[i];
@@ -206,6 +213,25 @@ function addRunning(
     c.rxPps += pps;
     c.rxBps += pps * trial.frameSize * 8;
   }
+}
+
+/**
+ * What the receiving port counts of the packets reaching it in `durationS`: at most
+ * generator.rxMaxPps per second; the rest is dropped inside TRex and added to `peer`'s
+ * rx_missed_errors when given (committed counters; live ones only cap).
+ */
+function receiverTakes(
+  box: BoxState,
+  peer: Port | null,
+  durationS: number,
+  perStream: number[],
+): number[] {
+  const rxMaxPps = box.opts.dut.generator?.rxMaxPps;
+  const arrived = perStream.reduce((a, b) => a + b, 0);
+  if (rxMaxPps === undefined || arrived <= rxMaxPps * durationS) return perStream;
+  const taken = Math.floor(rxMaxPps * durationS);
+  if (peer) peer.counters.rxMissed += arrived - taken;
+  return apportion(taken, perStream);
 }
 
 /**

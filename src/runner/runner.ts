@@ -38,6 +38,7 @@ import {
   runLatencyTrial,
   runTrial,
   TrialAbortedError,
+  type MeasuredTrial,
   type TrafficDirection,
   type TrialPlan,
 } from "./trial.ts";
@@ -201,6 +202,7 @@ function searchSize(
   const { opts } = ctx;
   // Trials run one at a time: the start of the latest is the start of the one reported.
   let trialStartedAt = new Date();
+  let warnedRxMissed = false;
   const onTrial = (trial: TrialRecord): void => {
     ctx.dir.appendTrial(frameSize, trial, trialStartedAt, lineRate);
     ctx.emit({ type: "trial", frameSize, sizeIndex, trial });
@@ -213,11 +215,28 @@ function searchSize(
       finalDurationS: opts.durationS,
       ...(opts.sizeTimeLimitS === undefined ? {} : { maxTrialSeconds: opts.sizeTimeLimitS }),
     },
-    (ratePps, durationS) => {
+    async (ratePps, durationS) => {
       trialStartedAt = new Date();
-      return runTrial(ctx.client, trialPlan, ratePps, durationS);
+      const trial = await runTrial(ctx.client, trialPlan, ratePps, durationS);
+      if (trial.rxMissedPackets > 0 && !warnedRxMissed) {
+        warnedRxMissed = true;
+        ctx.emit({ type: "warning", message: rxMissedWarning(frameSize, trial, ratePps) });
+      }
+      return trial;
     },
     onTrial,
+  );
+}
+
+/**
+ * Loss inside TRex's own receiver is counted against the DUT: said once per size, with the
+ * usual cause on a software testbed (docs/real-trex.md, the af_packet ring).
+ */
+function rxMissedWarning(frameSize: number, trial: MeasuredTrial, ratePps: number): string {
+  return (
+    `${frameSize} B: TRex's receiving port dropped ${trial.rxMissedPackets} packets itself ` +
+    `(rx_missed_errors) in a trial at ${ratePps.toFixed(0)} pps: that loss is counted against ` +
+    "the DUT; on af_packet enlarge the receive ring (--vdev=…,framecnt=4096, docs/real-trex.md)"
   );
 }
 

@@ -80,14 +80,26 @@ function sumDeltas(
   before: Map<number, PortCounters>,
   after: Map<number, PortCounters>,
   plan: TrialPlan,
-): { txPackets: number; rxPackets: number } {
+): { txPackets: number; rxPackets: number; rxMissedPackets: number } {
   let txPackets = 0;
   let rxPackets = 0;
+  let rxMissedPackets = 0;
   for (const d of plan.directions) {
     txPackets += counterDelta(before.get(d.txPort)!, after.get(d.txPort)!).opackets;
-    rxPackets += counterDelta(before.get(d.rxPort)!, after.get(d.rxPort)!).ipackets;
+    const rx = counterDelta(before.get(d.rxPort)!, after.get(d.rxPort)!);
+    rxPackets += rx.ipackets;
+    rxMissedPackets += rx.rxMissed;
   }
-  return { txPackets, rxPackets };
+  return { txPackets, rxPackets, rxMissedPackets };
+}
+
+/**
+ * A trial as measured on the server: the search's outcome, and what the receiving ports
+ * dropped inside TRex (rx_missed_errors), which the loss counts against the DUT although the
+ * DUT did forward it.
+ */
+export interface MeasuredTrial extends TrialOutcome {
+  rxMissedPackets: number;
 }
 
 /**
@@ -99,7 +111,7 @@ export async function runTrial(
   plan: TrialPlan,
   ratePps: number,
   durationS: number,
-): Promise<TrialOutcome> {
+): Promise<MeasuredTrial> {
   throwIfAborted(plan.signal);
   const txPorts = plan.directions.map((d) => d.txPort);
   const allPorts = [...new Set(plan.directions.flatMap((d) => [d.txPort, d.rxPort]))];
@@ -125,7 +137,7 @@ export async function runTrial(
   }
   if (plan.rxDrainMs > 0) await new Promise((r) => setTimeout(r, plan.rxDrainMs));
   const after = await client.portCounters(allPorts);
-  const { txPackets, rxPackets } = sumDeltas(before, after, plan);
+  const { txPackets, rxPackets, rxMissedPackets } = sumDeltas(before, after, plan);
   const requested = ratePps * durationS * plan.directions.length;
   return {
     txPackets,
@@ -133,6 +145,7 @@ export async function runTrial(
     elapsedS,
     elapsedMinS,
     offeredPps: offeredRatePps(txPackets / plan.directions.length, durationS, elapsedS),
+    rxMissedPackets,
     ...judgeTrial(requested, txPackets, rxPackets),
   };
 }

@@ -10,7 +10,13 @@
  */
 import { userInfo } from "node:os";
 import { randomInt } from "node:crypto";
-import { parsePgidStats, parsePortStats, type PgidStats, type PortCounters } from "./counters.ts";
+import {
+  parsePgidStats,
+  parsePortStats,
+  rxMissedOf,
+  type PgidStats,
+  type PortCounters,
+} from "./counters.ts";
 import {
   PortOwnedError,
   TrexError,
@@ -206,6 +212,7 @@ export class TrexClient {
   private readonly nextStreamId = new Map<number, number>();
   private portList: PortInfo[];
   private closed = false;
+  private readonly xstatsNames = new Map<number, string[] | undefined>();
 
   private constructor(
     private readonly rpc: RpcTransport,
@@ -592,12 +599,41 @@ export class TrexClient {
     return { states: statesOf(ports, replies), serverTimeS };
   }
 
-  /** Cumulative counters of the ports, read in one round trip (one consistent snapshot). */
+  /**
+   * Cumulative counters of the ports, with their receive-path drops (rx_missed_errors), read in
+   * one round trip (one consistent snapshot). A server without xstats gives rxMissed null.
+   */
   async portCounters(ports: number[]): Promise<Map<number, PortCounters>> {
-    const replies = await this.batch(
-      ports.map((p) => this.req("get_port_stats", { port_id: p }, p)),
+    const names = await this.xstatsNamesOf(ports);
+    const stats = ports.map((p) => this.req("get_port_stats", { port_id: p }, p));
+    const xstats = ports.map((p) => this.req("get_port_xstats_values", { port_id: p }, p));
+    this.check();
+    const outcomes = await this.rpc.batch([...stats, ...xstats]);
+    return new Map(
+      ports.map((p, i) => {
+        const [st, x] = [outcomes[i], outcomes[ports.length + i]];
+        if (!st.ok) throw st.error;
+        const missed = x.ok ? rxMissedOf(names.get(p), x.result) : null;
+        return [p, parsePortStats(p, st.result, missed)];
+      }),
     );
-    return new Map(ports.map((p, i) => [p, parsePortStats(p, replies[i])]));
+  }
+
+  /** The ports' xstats names (fixed while the server runs): asked once, kept. */
+  private async xstatsNamesOf(ports: number[]): Promise<Map<number, string[] | undefined>> {
+    const unknown = ports.filter((p) => !this.xstatsNames.has(p));
+    if (unknown.length > 0) {
+      this.check();
+      const outcomes = await this.rpc.batch(
+        unknown.map((p) => this.req("get_port_xstats_names", { port_id: p }, p)),
+      );
+      unknown.forEach((p, i) => {
+        const r = outcomes[i];
+        const list = r.ok && isObject(r.result) ? r.result.xstats_names : undefined;
+        this.xstatsNames.set(p, Array.isArray(list) ? list.map(String) : undefined);
+      });
+    }
+    return new Map(ports.map((p) => [p, this.xstatsNames.get(p)]));
   }
 
   /** Flow statistics and latency of packet groups (streams with flowStats). */

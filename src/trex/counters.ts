@@ -20,6 +20,12 @@ export interface PortCounters {
   /** L2 bits per second, FCS included. */
   txBps: number;
   rxBps: number;
+  /**
+   * Packets that reached the port and were dropped inside TRex before being counted (the
+   * `rx_missed_errors` xstat: e.g. af_packet's receive ring overflowing); null when the server
+   * does not report it.
+   */
+  rxMissed: bigint | null;
 }
 
 /** What happened between two readings of one port. */
@@ -30,6 +36,8 @@ export interface CounterDelta {
   ibytes: number;
   oerrors: number;
   ierrors: number;
+  /** 0 when either reading lacks the xstat. */
+  rxMissed: number;
 }
 
 const DELTA_KEYS = ["opackets", "obytes", "ipackets", "ibytes", "oerrors", "ierrors"] as const;
@@ -51,10 +59,29 @@ export function counterDelta(before: PortCounters, after: PortCounters): Counter
     }
     delta[key] = Number(d);
   }
+  const missed =
+    before.rxMissed === null || after.rxMissed === null ? 0n : after.rxMissed - before.rxMissed;
+  if (missed < 0n) throw new CounterResetError(after.portId, "rx_missed_errors");
+  delta.rxMissed = Number(missed);
   return delta;
 }
 
-export function parsePortStats(portId: number, r: Json): PortCounters {
+/** The xstat TRex counts receive-path drops in, before ipackets (af_packet, DPDK alike). */
+export const RX_MISSED_XSTAT = "rx_missed_errors";
+
+/** rx_missed_errors from get_port_xstats_values, given the port's xstats names; else null. */
+export function rxMissedOf(names: readonly string[] | undefined, values: Json): bigint | null {
+  const index = names?.indexOf(RX_MISSED_XSTAT) ?? -1;
+  if (index < 0 || !isObject(values) || !Array.isArray(values.xstats_values)) return null;
+  const value = values.xstats_values[index];
+  return value === undefined ? null : toBigInt(value, `xstats ${RX_MISSED_XSTAT}`);
+}
+
+export function parsePortStats(
+  portId: number,
+  r: Json,
+  rxMissed: bigint | null = null,
+): PortCounters {
   if (!isObject(r)) throw new TypeError(`get_port_stats of port ${portId}: not an object`);
   const where = (key: string): string => `get_port_stats of port ${portId}: ${key}`;
   const big = (key: string): bigint => toBigInt(r[key], where(key));
@@ -71,6 +98,7 @@ export function parsePortStats(portId: number, r: Json): PortCounters {
     rxPps: num("m_total_rx_pps"),
     txBps: num("m_total_tx_bps"),
     rxBps: num("m_total_rx_bps"),
+    rxMissed,
   };
 }
 

@@ -119,7 +119,7 @@ describe("DUT spec files", () => {
     expect(refusal(genTypo)).toMatch(/:2:3: unknown generator parameter 'maxBps'/);
     const empty = file("gen-empty.yaml", "generator: {}\n");
     expect(refusal(empty)).toBe(
-      `${empty}:1:12: generator needs maxPps, maxL1Bps and/or maxPpsFromFrameSize`,
+      `${empty}:1:12: generator needs maxPps, maxL1Bps, maxPpsFromFrameSize and/or rxMaxPps`,
     );
     const list = file("list.yaml", "- 1\n");
     expect(refusal(list)).toMatch(new RegExp(`^${list}:1:1: DUT parameters must be a mapping`));

@@ -149,6 +149,25 @@ describe("a jumbo trial on a generator that slows down for big frames (time scal
   });
 });
 
+describe("a receiver that cannot keep up (generator.rxMaxPps)", () => {
+  it("counts what arrives beyond it in rx_missed_errors, not in ipackets", async () => {
+    const generator = { rxMaxPps: 150_000 };
+    const s = await setUp({ ...DUT_PRESETS.ideal, generator }, 64);
+    const { txPackets, rxPackets } = await trial(s, { type: "pps", value: 400_000 }, 2);
+    expect(txPackets).toBe(800_000);
+    expect(rxPackets).toBe(300_000);
+    const names = await s.ok<{ xstats_names: string[] }>("get_port_xstats_names", { port_id: 1 });
+    const { xstats_values: values } = await s.ok<{ xstats_values: number[] }>(
+      "get_port_xstats_values",
+      { port_id: 1 },
+    );
+    expect(values[names.xstats_names.indexOf("rx_missed_errors")]).toBe(500_000);
+    // Below the limit nothing is missed.
+    const under = await trial(s, { type: "pps", value: 100_000 }, 1);
+    expect(under.rxPackets - rxPackets).toBe(100_000);
+  });
+});
+
 describe("a stretched trial at time scale > 0", () => {
   it("reports the generator's rate while it runs and stays in TX for the stretched time", async () => {
     const s = await setUp("software", 64, 0.005); // 24.8 model seconds = 124 ms

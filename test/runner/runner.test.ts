@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { capacityPps, DUT_PRESETS } from "../../src/emulator/dut-model.ts";
@@ -8,7 +8,7 @@ import type { RunResult } from "../../src/report/result.ts";
 import { checkPortPair, prepareRun, runBenchmark, RunSetupError } from "../../src/runner/runner.ts";
 import { openSession } from "../../src/session/index.ts";
 import type { RunEvent, RunOptions } from "../../src/runner/types.ts";
-import { benchmark, emulatedRun, pngSize, PROFILES, readCsv } from "./helpers.ts";
+import { benchmark, emulatedRun, pngSize, PROFILES, readCsv, tempDir } from "./helpers.ts";
 
 const SPEED = 10e9;
 
@@ -260,6 +260,22 @@ describe("runBenchmark against the emulator (bisection)", () => {
     expect(summary.slice(1).map((r) => r[summary[0].indexOf("status")])).toEqual(
       Array(4).fill("generator-limited"),
     );
+  });
+
+  it("says when TRex's own receiver dropped packets (rx_missed_errors), once per size", async () => {
+    const dut = join(tempDir(), "slow-receiver.yaml");
+    writeFileSync(dut, "perPacketNs: 0\nperByteNs: 0\ngenerator:\n  rxMaxPps: 150000\n");
+    const events: RunEvent[] = [];
+    const opts = emulatedRun({ sizes: [64], emulate: { dut, timeScale: 0, seed: 1 } });
+    const { result } = await benchmark(opts, { onEvent: (e) => events.push(e) });
+    const warnings = events.flatMap((e) => (e.type === "warning" ? [e.message] : []));
+    expect(warnings.filter((w) => w.includes("rx_missed_errors"))).toEqual([
+      expect.stringMatching(
+        /^64 B: TRex's receiving port dropped \d+ packets itself \(rx_missed_errors\) in a trial at \d+ pps: that loss is counted against the DUT; on af_packet enlarge the receive ring/,
+      ),
+    ]);
+    // The loss is still counted: the result is the receiver's 150 kpps, not the DUT's line rate.
+    expect(result.sizes[0].results[0].ratePps).toBeLessThanOrEqual(150_000);
   });
 
   it("measures latency at a line-rate result without going over the line", async () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { parseLossless, toBigInt, toNumber } from "../../src/trex/json.ts";
-import { counterDelta, parsePgidStats, parsePortStats } from "../../src/trex/counters.ts";
+import {
+  counterDelta,
+  parsePgidStats,
+  parsePortStats,
+  rxMissedOf,
+} from "../../src/trex/counters.ts";
 import { CounterResetError } from "../../src/trex/errors.ts";
 
 describe("parseLossless", () => {
@@ -48,7 +53,20 @@ describe("port counters", () => {
       ibytes: 0,
       oerrors: 0,
       ierrors: 0,
+      rxMissed: 0,
     });
+  });
+
+  it("reads rx_missed_errors by its xstats name; 0 missed when a reading lacks it", () => {
+    const names = ["rx_good_packets", "tx_good_packets", "rx_missed_errors"];
+    const values = (missed: string) => parseLossless(`{"xstats_values":[90,100,${missed}]}`);
+    expect(rxMissedOf(names, values("9007199254740993"))).toBe(9007199254740993n);
+    expect(rxMissedOf(["rx_good_packets"], values("7"))).toBeNull();
+    expect(rxMissedOf(undefined, values("7"))).toBeNull();
+    const at = (missed: bigint | null) => parsePortStats(1, parseLossless(stats("6400")), missed);
+    expect(counterDelta(at(5n), at(12n)).rxMissed).toBe(7);
+    expect(counterDelta(at(null), at(12n)).rxMissed).toBe(0);
+    expect(() => counterDelta(at(12n), at(5n))).toThrow(/port 1.*rx_missed_errors/);
   });
 
   it("detects counters going backwards (server restart)", () => {

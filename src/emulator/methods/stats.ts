@@ -86,7 +86,7 @@ export const statsMethods: MethodTable = {
   get_port_xstats_values: common((p, box) => {
     const c = liveCounters(box, box.parsePort(p));
     return {
-      xstats_values: [c.ipackets, c.opackets, c.ibytes, c.obytes, 0, 0, 0],
+      xstats_values: [c.ipackets, c.opackets, c.ibytes, c.obytes, c.rxMissed, 0, 0],
     };
   }),
   get_utilization: common(() => ({ cpu: [], mbuf_stats: {} })),
