@@ -180,6 +180,33 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
     );
 
     it(
+      "names the loss of TRex's own receive ring (bare interface names: the default ring)",
+      async () => {
+        // A bare interface name gets TRex's default af_packet ring (256 frames), which drops
+        // above ~150 kpps: the first trial, at line rate, offers more than that.
+        const cfg = join(tempDir("small-ring"), "trex_cfg.yaml");
+        const text = readFileSync(TREX_CFG, "utf8").replace(
+          /"--vdev=net_af_packet(\d),iface=(atx-p\d),[^"]*"/g,
+          "$2",
+        );
+        expect(text).toContain("- atx-p1\n");
+        writeFileSync(cfg, text);
+        const r = await autotrex([
+          "run", PROFILE, "--sizes", "64", "--duration", "1", "--size-time-limit", "6",
+          "--out", tempDir("small-ring-run"), "--trex-dir", TREX_HOME, "--cfg", cfg,
+        ]); // prettier-ignore
+        expect([0, 1], r.stderr).toContain(r.code);
+        const warnings = r.stdout.split("\n").filter((l) => l.includes("rx_missed_errors"));
+        expect(warnings, r.stdout).toHaveLength(1);
+        expect(warnings[0]).toMatch(
+          /^warning: 64 B: TRex's receiving port dropped \d+ packets itself \(rx_missed_errors\)/,
+        );
+        expect(await serverPortOpen()).toBe(false);
+      },
+      2 * MINUTE_MS,
+    );
+
+    it(
       "runs a size on a server it starts, and stops it at the end",
       async () => {
         const out = tempDir("trexdir");
