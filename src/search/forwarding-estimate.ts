@@ -8,6 +8,7 @@
  * load it ran at — which is what a DUT whose capacity varies from trial to trial needs: one
  * pass or fail at one load is a coin toss there, the spread of forwarding rates is not.
  */
+import { meanAbove, squareAbove } from "./normal-tail.ts";
 import type { TrialRecord } from "./types.ts";
 
 export interface GoalLoadSample {
@@ -111,22 +112,71 @@ export function unsteady(samples: readonly GoalLoadSample[], tolerance: number):
   return false;
 }
 
+/** Spreads from the centre beyond which a value counts as only that far: one wild trial is bounded. */
+const CLIP_SPREADS = 3;
+/** EM rounds at most: most fits settle within ten, heavy censoring (near line rate) takes hundreds. */
+const MAX_ROUNDS = 1000;
+
 /**
- * The centre of exact samples' loads, Hodges-Lehmann: the median of the pairwise means of
- * ln(load). For noise symmetric in ln(load) it is the median the exceed ratio 0.5 asks for,
- * with 95 % of the mean's efficiency at normal noise where the sample median has 64 %: the
- * same precision from two thirds of the samples. Undefined with no samples or when one of them
- * passed (a lower limit, not a value: that needs the Kaplan-Meier quantile).
+ * The centre of a goal's samples, exact and censored: the maximum-likelihood median for noise
+ * normal in ln(load) (a Tobit model), found by expectation-maximisation. A trial that met the
+ * goal is only a lower limit: it stands in at the value expected above that limit, given the
+ * current centre and spread (itself re-estimated each round). A limit far above the centre
+ * counts as about its own load, one at the centre (a line-limited DUT passes there half the
+ * time) 0.8 spreads above it: where Kaplan-Meier's median can only land on one sample, this
+ * uses every sample's value, at the mean's efficiency where Hodges-Lehmann's centre has 95 %.
+ * Values count at most three of the noise watch's spreads (`spread`, relative) from the
+ * centre, so one wild trial moves it by at most that over the sample count. Undefined
+ * without exact samples: passes alone place no centre.
  */
-export function centreLoadPps(samples: readonly GoalLoadSample[]): number | undefined {
-  if (samples.length === 0 || samples.some((s) => !s.exact)) return undefined;
-  const logs = samples.map((s) => Math.log(s.loadPps));
-  const means: number[] = [];
-  for (let i = 0; i < logs.length; i++) {
-    for (let j = i; j < logs.length; j++) means.push((logs[i] + logs[j]) / 2);
+export function censoredCentreLoadPps(
+  samples: readonly GoalLoadSample[],
+  spread: number,
+): number | undefined {
+  const exact = samples.filter((s) => s.exact).map((s) => Math.log(s.loadPps));
+  if (exact.length === 0) return undefined;
+  const limits = samples.filter((s) => !s.exact).map((s) => Math.log(s.loadPps));
+  const sorted = [...exact, ...limits].sort((a, b) => a - b);
+  let fit: Fit = { centre: sorted[sorted.length >> 1], sigma: Math.max(spread, 1e-9) };
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const next = emRound(exact, limits, fit, CLIP_SPREADS * spread);
+    const settled =
+      Math.abs(next.centre - fit.centre) < 1e-8 && Math.abs(next.sigma - fit.sigma) < 1e-8;
+    fit = next;
+    if (settled) break;
   }
-  means.sort((a, b) => a - b);
-  const mid = means.length >> 1;
-  const median = means.length % 2 === 1 ? means[mid] : (means[mid - 1] + means[mid]) / 2;
-  return Math.exp(median);
+  return Math.exp(fit.centre);
+}
+
+interface Fit {
+  /** ln(load) of the centre. */
+  centre: number;
+  /** Standard deviation of ln(load). */
+  sigma: number;
+}
+
+/**
+ * One EM round for values in ln(load), exact ones and lower limits: each limit stands in at
+ * its expected value and square, each value within `reach` of the centre.
+ */
+function emRound(
+  exact: readonly number[],
+  limits: readonly number[],
+  { centre, sigma }: Fit,
+  reach: number,
+): Fit {
+  const clip = (v: number): number => Math.min(centre + reach, Math.max(centre - reach, v));
+  let sum = 0;
+  let squares = 0;
+  for (const v of exact) {
+    sum += clip(v);
+    squares += (clip(v) - centre) ** 2;
+  }
+  for (const v of limits) {
+    const z = (v - centre) / sigma;
+    sum += clip(centre + sigma * meanAbove(z));
+    squares += sigma * sigma * squareAbove(z);
+  }
+  const n = exact.length + limits.length;
+  return { centre: sum / n, sigma: Math.max(Math.sqrt(squares / n), 1e-9) };
 }

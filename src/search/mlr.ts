@@ -22,12 +22,13 @@
  * the capacity one trial is a coin toss. So from the last coarse target on, the search looks
  * for noise (mlr-noise), and a DUT that shows none gets the classic result only after four
  * equal losing trials agreed. A noisy one gets the forwarding estimate: trials of the sample
- * duration (1.5 s) and longer are samples of the load that would just meet the goal;
- * overload samples are added until the estimate's standard error reaches 0.42 goal widths (at
- * least 20); the estimate is the Hodges-Lehmann centre of the overload samples (the median for
- * symmetric noise, from two thirds of the samples the sample median needs), or the goal's
- * exceed-ratio quantile of all samples (Kaplan-Meier) when one of them passed or there is no
- * room above. It is taken, on the grid, once a trial of the final duration met the goal there
+ * duration (1.5 s) and longer are samples of the load that would just meet the goal (a
+ * failure a value, a pass a lower limit); overload samples are added until the estimate's
+ * standard error reaches 0.42 goal widths (at least 20; with no room above the median, as
+ * near line rate, all samples count); for exceed ratio 0.5 the estimate is the censored
+ * centre (normal maximum likelihood in ln load, values clipped at three spreads) of every
+ * sample but the confirmations, otherwise the goal's exceed-ratio quantile (Kaplan-Meier).
+ * It is taken, on the grid, once a trial of the final duration met the goal there
  * or above; each failed confirmation moves the next one at least a step down.
  */
 import type {
@@ -39,7 +40,11 @@ import type {
   TrialRecord,
 } from "./types.ts";
 import { DEFAULT_MAX_INVALID_RETRIES, SearchStop, TrialLog, lossRatiosOf } from "./trial-log.ts";
-import { centreLoadPps, conditionalLoadPps, forwardingSpread } from "./forwarding-estimate.ts";
+import {
+  censoredCentreLoadPps,
+  conditionalLoadPps,
+  forwardingSpread,
+} from "./forwarding-estimate.ts";
 import type { GoalLoadSample } from "./forwarding-estimate.ts";
 import { LoadGrid, STEPS_PER_WIDTH } from "./mlr-grid.ts";
 import { LoadStats, lastsAtLeast, targetDurations } from "./mlr-load-stats.ts";
@@ -115,8 +120,8 @@ export const MLR_DEFAULTS = {
 const NOISE_STANDARD_ERROR_WIDTHS = 0.42;
 /** Standard error of a sample median over that of the mean, for normal noise: sqrt(pi / 2). */
 const MEDIAN_EFFICIENCY = Math.sqrt(Math.PI / 2);
-/** The same for the Hodges-Lehmann centre: sqrt(pi / 3). */
-const CENTRE_EFFICIENCY = Math.sqrt(Math.PI / 3);
+/** The same for the censored centre, the normal maximum-likelihood one: the mean's, 1. */
+const CENSORED_CENTRE_EFFICIENCY = 1;
 /** Overload samples count for the centre estimate from this many spreads above the median. */
 const OVERLOAD_SPREADS = 2;
 /**
@@ -258,6 +263,8 @@ class MlrRun {
   private readonly minNoiseSamples: number;
   /** Indices of the trials run as overload samples of the forwarding estimate. */
   private readonly overloadTrials = new Set<number>();
+  /** Indices of the full-duration trials run to confirm a noisy goal's estimate. */
+  private readonly confirmTrials = new Set<number>();
 
   constructor(
     private readonly spec: SearchSpec,
@@ -339,6 +346,7 @@ class MlrRun {
     this.db.add(c.k, record);
     this.noise.add(record);
     if (c.overload) this.overloadTrials.add(record.index);
+    if (c.confirms) this.confirmTrials.add(record.index);
     this.goals.forEach((other, g) => {
       if (record.passed[g] && lastsAtLeast(record, this.spec.finalDurationS)) {
         other.longPasses.push(record);
@@ -485,9 +493,10 @@ class MlrRun {
   }
 
   /**
-   * Goal g's forwarding estimate once it has enough samples to reach the standard error:
-   * the centre of the overload samples when the exceed ratio asks for the median and none of
-   * them passed, the Kaplan-Meier quantile of all samples otherwise.
+   * Goal g's forwarding estimate once it has enough samples to reach the standard error: the
+   * censored centre of all its samples when the exceed ratio asks for the median, the
+   * Kaplan-Meier quantile otherwise. Confirmations stay out: a pass there would lift the very
+   * estimate it has to meet, and the search would chase it.
    */
   private noisyEstimate(g: number): number | undefined {
     const samples = this.noise.samples[g];
@@ -495,28 +504,30 @@ class MlrRun {
       const wanted = Math.ceil(((efficiency * this.noise.spread) / this.noiseStandardError) ** 2);
       return Math.min(this.maxNoiseSamples, Math.max(this.minNoiseSamples, wanted));
     };
-    // Overload samples well above the estimate (the first ones may be close: the spread was
-    // not known yet); a pass among them means the noise is wider than it looks.
+    const estimating = samples.filter((s) => !this.confirmTrials.has(s.index));
+    // Another quantile than the median, or far more samples than asked for: Kaplan-Meier's.
+    if (this.exceedRatio !== 0.5 || samples.length >= 2 * this.maxNoiseSamples) {
+      return samples.length < needed(MEDIAN_EFFICIENCY)
+        ? undefined
+        : conditionalLoadPps(samples, this.exceedRatio);
+    }
+    // Overload samples well above the median (the first ones may be close: the spread was not
+    // known yet), unless the median is near the maximum load: then every sample counts.
     const median = conditionalLoadPps(samples, this.exceedRatio) ?? 0;
-    const overloaded = samples.filter(
-      (s) =>
-        this.overloadTrials.has(s.index) &&
-        s.offeredPps >= median * Math.exp(OVERLOAD_SPREADS * this.noise.spread),
-    );
-    // Room above the median for overload samples: not when it is near the maximum load.
     const room =
       median * Math.exp((OVERLOAD_SPREADS + 1) * this.noise.spread) <= this.grid.maxLoadPps;
-    const centre =
-      this.exceedRatio === 0.5 &&
-      room &&
-      samples.length < 2 * this.maxNoiseSamples &&
-      overloaded.every((s) => s.exact);
-    if (centre) {
-      return overloaded.length < needed(CENTRE_EFFICIENCY) ? undefined : centreLoadPps(overloaded);
-    }
-    return samples.length < needed(MEDIAN_EFFICIENCY)
-      ? undefined
-      : conditionalLoadPps(samples, this.exceedRatio);
+    const counted = room
+      ? samples.filter(
+          (s) =>
+            this.overloadTrials.has(s.index) &&
+            s.offeredPps >= median * Math.exp(OVERLOAD_SPREADS * this.noise.spread),
+        ).length
+      : estimating.length;
+    if (counted < needed(CENSORED_CENTRE_EFFICIENCY)) return undefined;
+    return (
+      censoredCentreLoadPps(estimating, this.noise.spread) ??
+      conditionalLoadPps(estimating, this.exceedRatio)
+    );
   }
 
   /** A load above every goal's estimate by three spreads: trials there forward all they can. */

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
-  centreLoadPps,
+  censoredCentreLoadPps,
   conditionalLoadPps,
   forwardingSpread,
   goalLoadSample,
   unsteady,
 } from "../../src/search/forwarding-estimate.ts";
 import type { GoalLoadSample } from "../../src/search/forwarding-estimate.ts";
+import { erfc } from "../../src/search/normal-tail.ts";
 import type { TrialRecord } from "../../src/search/types.ts";
 
 function trial(ratePps: number, durationS: number, rxPackets: number, index = 0): TrialRecord {
@@ -145,27 +146,75 @@ describe("unsteady", () => {
   });
 });
 
-describe("centreLoadPps", () => {
-  const exact = (loadPps: number, index = 0): GoalLoadSample => ({
+describe("censoredCentreLoadPps", () => {
+  const sample = (loadPps: number, exact = true): GoalLoadSample => ({
     loadPps,
-    exact: true,
+    exact,
     durationS: 1.5,
     offeredPps: 2e6,
-    index,
+    index: 0,
   });
-  it("is the Hodges-Lehmann centre: the median of pairwise means (in ln load)", () => {
-    // Walsh averages of ln 1, ln 2, ln 4: ln 1, ln 2, ln 4, ln √2, ln 2, ln √8 -> median ln 2.
-    expect(centreLoadPps([exact(1), exact(2), exact(4)])).toBeCloseTo(2, 12);
-    expect(centreLoadPps([exact(100)])).toBeCloseTo(100, 12);
+  /** n loads spread normally (by quantile, no randomness) around a centre, in ln load. */
+  const normalLoads = (centre: number, spread: number, n: number): number[] =>
+    Array.from({ length: n }, (_, i) => centre * Math.exp(spread * normalQuantile((i + 0.5) / n)));
+
+  it("is the geometric mean of exact samples (the maximum-likelihood centre)", () => {
+    expect(
+      censoredCentreLoadPps(
+        [1, 2, 4].map((l) => sample(l)),
+        0.5,
+      ),
+    ).toBeCloseTo(2, 9);
+    expect(censoredCentreLoadPps([sample(100)], 0.01)).toBeCloseTo(100, 9);
   });
-  it("shrugs off one wild sample, unlike the mean", () => {
+
+  it("shrugs off one wild sample, unlike the mean: it counts at most three spreads out", () => {
     const loads = [99, 100, 100, 101, 101, 102, 150];
-    const centre = centreLoadPps(loads.map((l) => exact(l)))!;
+    const centre = censoredCentreLoadPps(
+      loads.map((l) => sample(l)),
+      0.01,
+    )!;
     expect(centre).toBeGreaterThan(100);
     expect(centre).toBeLessThan(102.5);
   });
-  it("refuses censored samples (a pass is a lower limit) and empty input", () => {
-    expect(centreLoadPps([exact(1), { ...exact(2), exact: false }])).toBeUndefined();
-    expect(centreLoadPps([])).toBeUndefined();
+
+  it("counts a pass far above the centre as a little more than its own load", () => {
+    const near = normalLoads(100, 0.01, 20).map((l) => sample(l));
+    const asExact = censoredCentreLoadPps([...near, sample(102.5)], 0.01)!;
+    const asPass = censoredCentreLoadPps([...near, sample(102.5, false)], 0.01)!;
+    expect(asPass).toBeGreaterThan(asExact);
+    expect(asPass / asExact - 1).toBeLessThan(0.0005);
+  });
+
+  it("finds the centre where passes cut the samples off (a line-limited DUT)", () => {
+    // 40 draws around 100 with spread 1 %; every one above 100.3 only shows it passed there.
+    const limit = 100.3;
+    const samples = normalLoads(100, 0.01, 40).map((l) =>
+      l < limit ? sample(l) : sample(limit, false),
+    );
+    expect(censoredCentreLoadPps(samples, 0.01)! / 100 - 1).toBeCloseTo(0, 3);
+    // Taking the passes for values instead pulls the centre down.
+    const naive = censoredCentreLoadPps(
+      samples.map((s) => ({ ...s, exact: true })),
+      0.01,
+    )!;
+    expect(naive).toBeLessThan(99.9);
+  });
+
+  it("gives nothing without an exact sample: passes alone place no centre", () => {
+    expect(censoredCentreLoadPps([sample(1, false), sample(2, false)], 0.01)).toBeUndefined();
+    expect(censoredCentreLoadPps([], 0.01)).toBeUndefined();
   });
 });
+
+/** Inverse of the standard normal distribution function, by bisection on erfc. */
+function normalQuantile(p: number): number {
+  let lo = -10;
+  let hi = 10;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (1 - erfc(mid / Math.SQRT2) / 2 < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}

@@ -102,9 +102,10 @@ describe("mlr search against DUTs at or beyond line rate", () => {
 });
 
 describe("mlr search on the noisy DUT model (jitter 1 %, loss floor 1e-7)", () => {
-  it("finds NDR and PDR within 0.6 %, PDR >= NDR, for seeds 1..20 at every size, in under 1 170 trial-s per sweep", async () => {
-    // 0.6 %: the bench's worst over these seeds is 0.53 % (issue 15 asks 0.5 %, see
-    // bench/REPORT.md for why it is a draw around that); 1 170 s is 0.85 x CSIT MLRsearch's.
+  it("finds NDR and PDR within 0.5 %, PDR >= NDR, for seeds 1..20 at every size, in under 1 170 trial-s per sweep", async () => {
+    // 0.5 % is issue 15's target: the bench's worst over these seeds is 0.46 % (and out of
+    // sample, seeds 5001-5200, 8 of 2200 NDR results miss it: see bench/REPORT.md); 1 170 s
+    // is 0.85 x CSIT MLRsearch's.
     const params = DUT_PRESETS.noisy;
     let worst = 0;
     let trialSeconds = 0;
@@ -136,8 +137,24 @@ describe("mlr search on the noisy DUT model (jitter 1 %, loss floor 1e-7)", () =
         }
       }
     }
-    expect(worst).toBeLessThanOrEqual(0.006);
+    expect(worst).toBeLessThanOrEqual(0.005);
     expect(trialSeconds / 20).toBeLessThan(1170);
+  });
+
+  it("settles on the first full-duration pass: a confirmation does not lift its own estimate", async () => {
+    // Every 30 s trial loses nothing, so the first confirmation passes both goals (the
+    // looser goal's, at the higher load, runs first). Were that pass a sample of the estimate
+    // it confirms, the estimate would rise above it and ask for another one.
+    for (let seed = 1; seed <= 10; seed++) {
+      const r = await searchModel(mlrSearch, "noisy", 64, [NDR_PCT, PDR_PCT], seed, (fn) => {
+        return async (rate, d) => {
+          const out = await fn(rate, d);
+          return d === 30 ? { ...out, rxPackets: out.txPackets } : out;
+        };
+      });
+      expect(r.trials.filter((t) => t.durationS === 30)).toHaveLength(1);
+      expectEstablished(r);
+    }
   });
 
   it("is not dragged down by one stray-loss trial", async () => {
