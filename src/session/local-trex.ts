@@ -17,7 +17,7 @@ const TREX_FLAGS = ["-i", "--no-scapy-server", "--no-key", "--no-termio", "--iom
 const LOG_TAIL_LINES = 5;
 const PORT_POLL_MS = 250;
 /** The log of a server started with --trex-dir, in the run directory. */
-export const TREX_LOG_FILE = "trex.log";
+const TREX_LOG_FILE = "trex.log";
 
 /**
  * TRex's server failed to start from --trex-dir, or died. A TrexError: like a server that
