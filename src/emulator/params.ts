@@ -240,6 +240,3 @@ export function formatG(value: number, precision = 6, pointZero = false): string
   if (pointZero && !/[.e]/.test(text)) text += ".0";
   return text;
 }
-
-/** The DUT spec's error (dut-spec.ts), exported here too for callers that map errors to exits. */
-export { DutSpecError } from "./dut-spec.ts";
