@@ -277,22 +277,11 @@ function agentExitCode(err: AgentError): number {
   return USAGE_GRPC_CODES.has(err.grpcCode) ? ExitCode.usage : ExitCode.server;
 }
 
-/** The run executed by a remote agent (`--agent`): the profile is a name in its profiles dir. */
-async function runRemote(profile: string | undefined, flags: RunFlags): Promise<number> {
-  if (!profile)
-    throw new CliError("missing profile name: autotrex run --agent HOST:PORT <profile-name>");
-  if (!flags.tokenFile) throw new CliError("--agent needs --token-file");
-  if (flags.emulate || flags.trexDir || flags.resume) {
-    throw new CliError(
-      "--agent runs on the agent's TRex server: --emulate, --trex-dir and --resume do not apply",
-    );
-  }
-  let token: string;
-  try {
-    token = readTokenFile(flags.tokenFile);
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
+/** What `run --agent` asks of the agent: the local run spec's parameters, as the proto has them. */
+function agentRequest(
+  profile: string,
+  flags: RunFlags,
+): { request: RunRequest; parameters: RunParameters } {
   const p = parametersFromFlags(profile, { ...flags, server: undefined });
   const request: RunRequest = {
     profile: basename(profile),
@@ -312,6 +301,26 @@ async function runRemote(profile: string | undefined, flags: RunFlags): Promise<
     allowSpeedMismatch: flags.allowSpeedMismatch === true,
     profileTimeoutS: numberFlag("--profile-timeout", flags.profileTimeout, "seconds") ?? 0,
   };
+  return { request, parameters: p };
+}
+
+/** The run executed by a remote agent (`--agent`): the profile is a name in its profiles dir. */
+async function runRemote(profile: string | undefined, flags: RunFlags): Promise<number> {
+  if (!profile)
+    throw new CliError("missing profile name: autotrex run --agent HOST:PORT <profile-name>");
+  if (!flags.tokenFile) throw new CliError("--agent needs --token-file");
+  if (flags.emulate || flags.trexDir || flags.resume) {
+    throw new CliError(
+      "--agent runs on the agent's TRex server: --emulate, --trex-dir and --resume do not apply",
+    );
+  }
+  let token: string;
+  try {
+    token = readTokenFile(flags.tokenFile);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  const { request, parameters: p } = agentRequest(profile, flags);
   const outDir = resolve(flags.out ?? defaultOutDir(profile));
   checkOutDir(outDir);
   const interrupts = watchInterrupts("cancelling the run on the agent");
