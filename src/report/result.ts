@@ -21,7 +21,11 @@ export interface Rates {
 export interface LatencyUs {
   min: number;
   avg: number;
-  max: number;
+  /**
+   * Absent when TRex reported none: it counts a maximum only after its first 10 latency
+   * packets (or 2 s), to skip start-up spikes (time_histogram.cpp), and says 0 until then.
+   */
+  max?: number;
 }
 
 export interface ThresholdOutcome extends Rates {

@@ -122,7 +122,7 @@ function latency(c: Checker, value: unknown, path: string): LatencyUs {
   return {
     min: c.number(o.min, `${path}.min`),
     avg: c.number(o.avg, `${path}.avg`),
-    max: c.number(o.max, `${path}.max`),
+    ...(o.max === undefined ? {} : { max: c.number(o.max, `${path}.max`) }),
   };
 }
 

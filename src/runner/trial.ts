@@ -214,7 +214,7 @@ export async function runLatencyTrial(
   load: { ratePps: number; speedBps: number },
   durationS: number,
   latencyPps: number,
-): Promise<{ min: number; avg: number; max: number; loadPps: number }> {
+): Promise<{ min: number; avg: number; max?: number; loadPps: number }> {
   const pgIds = plan.directions.map((_, i) => LATENCY_PG_ID_BASE + i);
   const ratePps = Math.min(
     load.ratePps,
@@ -238,10 +238,21 @@ export async function runLatencyTrial(
   const lat = pgIds.map((id) => stats.latency.get(id)).filter((l) => l !== undefined);
   if (lat.length === 0)
     throw new Error("the server returned no latency statistics for the latency streams");
+  return { ...latencyFigures(lat), loadPps: ratePps };
+}
+
+/**
+ * Min, mean and max over the latency streams. TRex reports a maximum of 0 until it has counted
+ * 10 latency packets (time_histogram.cpp skips start-up spikes): such a stream has no maximum,
+ * and the figures have none when no stream has one, rather than a max below the min.
+ */
+export function latencyFigures(
+  lat: ReadonlyArray<{ minUs: number; avgUs: number; maxUs: number }>,
+): { min: number; avg: number; max?: number } {
+  const maxima = lat.filter((l) => l.maxUs >= l.minUs && l.maxUs > 0).map((l) => l.maxUs);
   return {
     min: Math.min(...lat.map((l) => l.minUs)),
     avg: lat.reduce((sum, l) => sum + l.avgUs, 0) / lat.length,
-    max: Math.max(...lat.map((l) => l.maxUs)),
-    loadPps: ratePps,
+    ...(maxima.length > 0 ? { max: Math.max(...maxima) } : {}),
   };
 }

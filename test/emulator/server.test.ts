@@ -394,6 +394,35 @@ describe("multipliers, bursts and pg-id statistics", () => {
     }
   });
 
+  it("reports a latency maximum of 0 until more than 10 latency packets arrived, as TRex", async () => {
+    const s = await openSession(emu.rpcUrl, { ports: [0] }); // the default DUT: 5 µs and up
+    const latencyBurst = (pkts: number, pgid: number) =>
+      stream({
+        mode: { type: "single_burst", total_pkts: pkts, rate: { type: "pps", value: 100 } },
+        flowStats: { enabled: true, stream_id: pgid, rule_type: "latency" },
+      });
+    type Lat = { latency: Record<string, { lat: { total_max: number; total_min: number } }> };
+    try {
+      await s.onPort(0, "add_stream", { stream_id: 1, stream: latencyBurst(10, 21) });
+      await s.onPort(0, "add_stream", { stream_id: 2, stream: latencyBurst(11, 22) });
+      await s.onPort(0, "start_traffic", {
+        duration: -1,
+        force: false,
+        mul: { type: "raw", op: "abs", value: 1 },
+      });
+      await waitForEvents(s, [14, 4]);
+      const { latency } = await s.ok<Lat>("get_pgid_stats", { pgids: [21, 22] });
+      expect(latency["21"].lat.total_max).toBe(0);
+      expect(latency["21"].lat.total_min).toBeGreaterThan(0);
+      expect(latency["22"].lat.total_max).toBeGreaterThanOrEqual(latency["22"].lat.total_min);
+      expect(latency["22"].lat.total_max).toBeGreaterThan(0);
+    } finally {
+      await s.onPort(0, "remove_all_streams");
+      await s.onPort(0, "release");
+      s.peer.close();
+    }
+  });
+
   it("reports per-pg-id counters and latency for flow-stats streams", async () => {
     const emu3 = await startEmulator({ rpcPort: 0, asyncPort: 0, timeScale: 0, seed: 5 });
     const s = await openSession(emu3.rpcUrl, { ports: [0] });

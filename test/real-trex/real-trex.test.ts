@@ -435,7 +435,9 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
             expect(lat, `latency of the result at ${res.ratePps} pps`).toBeDefined();
             expect(lat!.min).toBeGreaterThan(0);
             expect(lat!.min).toBeLessThanOrEqual(lat!.avg);
-            expect(lat!.avg).toBeLessThanOrEqual(lat!.max);
+            // TRex leaves its first 10 latency packets out of the maximum (not of the mean):
+            // a maximum is at least the minimum, or absent when TRex counted none.
+            if (lat!.max !== undefined) expect(lat!.max).toBeGreaterThanOrEqual(lat!.min);
           }
         },
         4 * MINUTE_MS,

@@ -4,6 +4,7 @@ import type { DutPresetName } from "../../src/emulator/dut-model.ts";
 import { lineRatePps } from "../../src/rate/line-rate.ts";
 import { Ether, IP, IPv6, packet, TCP, UDP } from "../../src/packet/index.ts";
 import {
+  latencyFigures,
   latencyProbeFits,
   offeredRatePps,
   overrunLimitS,
@@ -171,5 +172,14 @@ describe("latency probes", () => {
     expect(latencyProbeFits(frame(64, "udp"))).toBe(true);
     expect(latencyProbeFits(frame(78, "udp", true))).toBe(false);
     expect(latencyProbeFits(frame(82, "udp", true))).toBe(true);
+  });
+});
+
+describe("latencyFigures", () => {
+  it("leaves out a maximum TRex has not counted yet (0, below the minimum)", () => {
+    const early = { minUs: 811, avgUs: 994, maxUs: 0 };
+    const counted = { minUs: 20, avgUs: 380, maxUs: 6028 };
+    expect(latencyFigures([early])).toEqual({ min: 811, avg: 994 });
+    expect(latencyFigures([early, counted])).toEqual({ min: 20, avg: 687, max: 6028 });
   });
 });

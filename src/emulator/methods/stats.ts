@@ -5,6 +5,13 @@ import type { BoxState } from "../state.ts";
 import { liveCounters } from "../traffic.ts";
 import { common, stl, type MethodTable } from "./method.ts";
 
+/**
+ * TRex counts a latency maximum only once more than this many latency packets arrived (or its
+ * 2 s start-up period passed), to skip start-up spikes, and reports 0 until then
+ * (CTimeHistogram's m_hot_max, time_histogram.cpp).
+ */
+const HOT_MAX_PACKETS = 10;
+
 /** The most pg ids one get_pgid_stats may name. */
 const MAX_PGIDS_PER_QUERY = 1152;
 
@@ -158,9 +165,9 @@ function pgidStats(box: BoxState, p: JsonObject): JsonValue {
         lat: l
           ? {
               average: l.avg,
-              total_max: Math.ceil(l.max),
+              total_max: l.packets > HOT_MAX_PACKETS ? Math.ceil(l.max) : 0,
               total_min: Math.floor(l.min),
-              last_max: Math.ceil(l.max),
+              last_max: l.packets > HOT_MAX_PACKETS ? Math.ceil(l.max) : 0,
               histogram: { [String(histogramBucket(l.avg))]: l.packets },
               jit: Math.round(l.max - l.avg),
             }
