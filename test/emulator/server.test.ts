@@ -7,7 +7,15 @@ import {
   startEmulator,
   type RunningEmulator,
 } from "../../src/emulator/index.ts";
-import { openSession, parseReply, RpcPeer, stream, subscribe, waitForEvents } from "./helpers.ts";
+import {
+  openSession,
+  parseReply,
+  RpcPeer,
+  stream,
+  subscribe,
+  waitForEvents,
+  type Session,
+} from "./helpers.ts";
 
 let emu: RunningEmulator;
 const SEED = 7;
@@ -18,6 +26,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu.stop();
 });
+
+/** Starts port 0's streams as they are (raw × 1, no duration) and waits until they ended. */
+async function runProfileToEnd(s: Session): Promise<void> {
+  await s.onPort(0, "start_traffic", {
+    duration: -1,
+    force: false,
+    mul: { type: "raw", op: "abs", value: 1 },
+  });
+  await waitForEvents(s, [14, 4]);
+}
+
+/** Leaves port 0 as found: no streams, not owned, the session closed. */
+async function leavePort0(s: Session): Promise<void> {
+  await s.onPort(0, "remove_all_streams");
+  await s.onPort(0, "release");
+  s.peer.close();
+}
 
 describe("handshake", () => {
   it("answers api_sync_v2 with an api handle and checks versions", async () => {
@@ -269,9 +294,7 @@ describe("streams and trials", () => {
       const after = await s.ok<{ opackets: number }>("get_port_stats", { port_id: 0 });
       expect(after.opackets - before.opackets).toBe(Math.round(line * 10));
     } finally {
-      await s.onPort(0, "remove_all_streams");
-      await s.onPort(0, "release");
-      s.peer.close();
+      await leavePort0(s);
     }
   });
 });
@@ -321,9 +344,7 @@ describe("multipliers, bursts and pg-id statistics", () => {
         "field 'type' can only be one of ['raw' ,'bps' ,'bpsl1' ,'pps' ,'percentage']",
       );
     } finally {
-      await s.onPort(0, "remove_all_streams");
-      await s.onPort(0, "release");
-      s.peer.close();
+      await leavePort0(s);
     }
   });
 
@@ -350,20 +371,13 @@ describe("multipliers, bursts and pg-id statistics", () => {
       });
       const before = await s.ok<{ opackets: number }>("get_port_stats", { port_id: 0 });
       const rxBefore = await s.ok<{ ipackets: number }>("get_port_stats", { port_id: 1 });
-      await s.onPort(0, "start_traffic", {
-        duration: -1,
-        force: false,
-        mul: { type: "raw", op: "abs", value: 1 },
-      });
-      await waitForEvents(s, [14, 4]);
+      await runProfileToEnd(s);
       const after = await s.ok<{ opackets: number }>("get_port_stats", { port_id: 0 });
       expect(after.opackets - before.opackets).toBe(1070);
       const rx = await s.ok<{ ipackets: number }>("get_port_stats", { port_id: 1 });
       expect(rx.ipackets - rxBefore.ipackets).toBe(1070); // the ideal DUT loses nothing
     } finally {
-      await s.onPort(0, "remove_all_streams");
-      await s.onPort(0, "release");
-      s.peer.close();
+      await leavePort0(s);
     }
   });
 
@@ -379,18 +393,11 @@ describe("multipliers, bursts and pg-id statistics", () => {
       await s.onPort(0, "add_stream", { stream_id: 1, stream: burst(1000, 0) });
       await s.onPort(0, "add_stream", { stream_id: 2, stream: burst(500, 8) });
       const before = await s.ok<{ opackets: number }>("get_port_stats", { port_id: 0 });
-      await s.onPort(0, "start_traffic", {
-        duration: -1,
-        force: false,
-        mul: { type: "raw", op: "abs", value: 1 },
-      });
-      await waitForEvents(s, [14, 4]);
+      await runProfileToEnd(s);
       const after = await s.ok<{ opackets: number }>("get_port_stats", { port_id: 0 });
       expect(after.opackets - before.opackets).toBe(1000);
     } finally {
-      await s.onPort(0, "remove_all_streams");
-      await s.onPort(0, "release");
-      s.peer.close();
+      await leavePort0(s);
     }
   });
 
@@ -405,21 +412,14 @@ describe("multipliers, bursts and pg-id statistics", () => {
     try {
       await s.onPort(0, "add_stream", { stream_id: 1, stream: latencyBurst(10, 21) });
       await s.onPort(0, "add_stream", { stream_id: 2, stream: latencyBurst(11, 22) });
-      await s.onPort(0, "start_traffic", {
-        duration: -1,
-        force: false,
-        mul: { type: "raw", op: "abs", value: 1 },
-      });
-      await waitForEvents(s, [14, 4]);
+      await runProfileToEnd(s);
       const { latency } = await s.ok<Lat>("get_pgid_stats", { pgids: [21, 22] });
       expect(latency["21"].lat.total_max).toBe(0);
       expect(latency["21"].lat.total_min).toBeGreaterThan(0);
       expect(latency["22"].lat.total_max).toBeGreaterThanOrEqual(latency["22"].lat.total_min);
       expect(latency["22"].lat.total_max).toBeGreaterThan(0);
     } finally {
-      await s.onPort(0, "remove_all_streams");
-      await s.onPort(0, "release");
-      s.peer.close();
+      await leavePort0(s);
     }
   });
 
