@@ -10,26 +10,7 @@ import { bearerTokenMatches, resolveProfileName } from "../../src/agent/security
 import { Agent } from "../../src/agent/server.ts";
 import type { RunEvent } from "../../src/runner/types.ts";
 import { PROFILES, tempDir } from "../runner/helpers.ts";
-
-const TOKEN = "0123456789abcdef-test-token";
-
-function request(overrides: Partial<RunRequest> = {}): RunRequest {
-  return {
-    profile: "tcp_1pkt",
-    sizes: [64, 1518],
-    durationS: 30,
-    lossThresholdsPct: [0.01],
-    search: "bisection",
-    encapOverhead: 0,
-    txPort: 0,
-    rxPort: 1,
-    bidirectional: false,
-    latencyPps: 0,
-    force: false,
-    label: "test",
-    ...overrides,
-  };
-}
+import { runRequest as request, startEmulatedAgent, TOKEN } from "./helpers.ts";
 
 /** Collects a Run stream to its end (or error). */
 function collect(
@@ -59,15 +40,12 @@ describe("the gRPC agent", () => {
   const results = tempDir("autotrex-agent-");
 
   beforeAll(async () => {
-    agent = new Agent({
-      listen: "127.0.0.1:0",
-      token: TOKEN,
+    // a little modelled time per trial, so runs overlap and can be cancelled
+    ({ agent, address } = await startEmulatedAgent({
       profilesDir: PROFILES,
       resultsDir: results,
-      // a little modelled time per trial, so runs overlap and can be cancelled
-      target: { emulate: { dut: "default", timeScale: 0.002, seed: 1 } },
-    });
-    address = await agent.start();
+      timeScale: 0.002,
+    }));
   });
 
   afterAll(async () => {

@@ -12,8 +12,7 @@ import type { RunRequest } from "../../src/agent/protocol.ts";
 import { Agent } from "../../src/agent/server.ts";
 import type { RunResult } from "../../src/report/result.ts";
 import { autotrex, ROOT, tempDir } from "../cli/helpers.ts";
-
-const TOKEN = "0123456789abcdef-parity-token";
+import { startEmulatedAgent, TOKEN } from "./helpers.ts";
 
 describe("agent and local run parity", () => {
   let agent: Agent;
@@ -30,14 +29,7 @@ describe("agent and local run parity", () => {
     );
     writeFileSync(join(profiles, "own_sweep.ts"), own);
     writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
-    agent = new Agent({
-      listen: "127.0.0.1:0",
-      token: TOKEN,
-      profilesDir: profiles,
-      resultsDir: tempDir("autotrex-parity-results-"),
-      target: { emulate: { dut: "default", timeScale: 0, seed: 1 } },
-    });
-    address = await agent.start();
+    ({ agent, address } = await startEmulatedAgent({ profilesDir: profiles }));
   });
   afterAll(async () => {
     await agent.stop();

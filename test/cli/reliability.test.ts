@@ -40,6 +40,16 @@ function writeRun(dir: string, name: string, result: RunResult): string {
 
 const QUICK = ["--sizes", "64", "--duration", "1", "--quiet"];
 
+/** YAML whose aliases expand to 10^8 nodes ("billion laughs"): a parser must refuse it. */
+function aliasBombYaml(): string {
+  const lines = ["- &a [x, x, x, x, x, x, x, x, x, x]"];
+  for (const c of "bcdefgh") {
+    const previous = String.fromCharCode(c.charCodeAt(0) - 1);
+    lines.push(`- &${c} [${Array(10).fill(`*${previous}`).join(", ")}]`);
+  }
+  return lines.join("\n");
+}
+
 describe("the output directory", () => {
   it("one that cannot be created is refused before any server is opened: exit 4, one line", async () => {
     const dir = tempDir();
@@ -366,14 +376,7 @@ describe("bad input is one line with its exit status", () => {
       expect.stringMatching(new RegExp(`^autotrex: cannot bind .*:${port}: .*in use.*--port`)),
     ]);
     const dir = tempDir();
-    const bomb = ["- &a [x, x, x, x, x, x, x, x, x, x]"];
-    for (const c of "bcdefgh")
-      bomb.push(
-        `- &${c} [${Array(10)
-          .fill(`*${String.fromCharCode(c.charCodeAt(0) - 1)}`)
-          .join(", ")}]`,
-      );
-    writeFileSync(join(dir, "faults.yaml"), bomb.join("\n"));
+    writeFileSync(join(dir, "faults.yaml"), aliasBombYaml());
     const faults = await autotrex([
       "emulate",
       "--port",
@@ -425,14 +428,7 @@ describe("bad input is one line with its exit status", () => {
 
   it("check-config: an alias bomb and a huge file are refused in one line each", async () => {
     const dir = tempDir();
-    const bomb = ["- &a [x, x, x, x, x, x, x, x, x, x]"];
-    for (const c of "bcdefgh")
-      bomb.push(
-        `- &${c} [${Array(10)
-          .fill(`*${String.fromCharCode(c.charCodeAt(0) - 1)}`)
-          .join(", ")}]`,
-      );
-    writeFileSync(join(dir, "bomb.yaml"), bomb.join("\n"));
+    writeFileSync(join(dir, "bomb.yaml"), aliasBombYaml());
     writeFileSync(join(dir, "huge.yaml"), Buffer.alloc(2 * 1024 * 1024, "#"));
     const r1 = await autotrex(["check-config", join(dir, "bomb.yaml")]);
     expect(r1.code).toBe(2);

@@ -1,37 +1,10 @@
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.ts";
 import type { RunResult } from "../../src/report/result.ts";
 import { tempDir } from "../runner/helpers.ts";
-
-const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = join(ROOT, "bin/autotrex.js");
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function autotrex(
-  args: string[],
-  onStart?: (kill: (s: NodeJS.Signals) => void) => void,
-): Promise<Exit> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("exit", (code) => done({ code, stdout, stderr }));
-    onStart?.((s) => child.kill(s));
-  });
-}
+import { autotrex } from "./helpers.ts";
 
 function readResult(dir: string): RunResult | undefined {
   try {
@@ -94,7 +67,7 @@ describe("autotrex run (the CLI, as a user runs it)", () => {
           "--out",
           out,
         ],
-        (kill) => {
+        ({ kill }) => {
           const poll = setInterval(() => {
             if ((readResult(out)?.sizes.length ?? 0) >= 1 && emulator.portState(0).state === "TX") {
               clearInterval(poll);

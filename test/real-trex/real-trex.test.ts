@@ -42,6 +42,36 @@ const SHIPPED_PROFILES = readdirSync(join(ROOT, "profiles"))
   .sort();
 const MINUTE_MS = 60_000;
 
+/** `run PROFILE --sizes S --duration D --out OUT` and further flags, as these tests run it. */
+function runArgs(sizes: string, durationS: number, out: string, ...flags: string[]): string[] {
+  return [
+    "run",
+    PROFILE,
+    "--sizes",
+    sizes,
+    "--duration",
+    String(durationS),
+    "--out",
+    out,
+    ...flags,
+  ];
+}
+
+/** The flags of a run on a TRex it starts itself from `dir` with `cfg` (`--trex-dir`). */
+function ownTrex(cfg: string, dir = TREX_HOME): string[] {
+  return ["--trex-dir", dir, "--cfg", cfg];
+}
+
+/** A copy of the testbed's TRex config, edited; fails when the edit changed nothing. */
+function editedCfg(name: string, edit: (text: string) => string): string {
+  const text = readFileSync(TREX_CFG, "utf8");
+  const edited = edit(text);
+  expect(edited, `${name}: the edit must change the config`).not.toBe(text);
+  const path = join(tempDir(name), "trex_cfg.yaml");
+  writeFileSync(path, edited);
+  return path;
+}
+
 function expectOneLine(stderr: string): void {
   expect(stderr.trim().split("\n"), stderr).toHaveLength(1);
   expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -104,21 +134,9 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
 
   describe.sequential("--trex-dir: the run starts and stops the real binary", () => {
     it("refuses a directory without a TRex binary in one line (exit 3)", async () => {
-      const r = await autotrex([
-        "run",
-        PROFILE,
-        "--sizes",
-        "1518",
-        "--duration",
-        "1",
-        "--quiet",
-        "--out",
-        tempDir("nobin"),
-        "--trex-dir",
-        tempDir("empty"),
-        "--cfg",
-        TREX_CFG,
-      ]);
+      const r = await autotrex(
+        runArgs("1518", 1, tempDir("nobin"), "--quiet", ...ownTrex(TREX_CFG, tempDir("empty"))),
+      );
       expect(r.code).toBe(3);
       expectOneLine(r.stderr);
       expect(r.stderr).toMatch(/no t-rex-64 or _t-rex-64 in /);
@@ -127,26 +145,8 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
     it(
       "reports a server that exits at start with the last lines of its log (exit 3)",
       async () => {
-        const bad = join(tempDir("badcfg"), "trex_cfg.yaml");
-        writeFileSync(
-          bad,
-          readFileSync(TREX_CFG, "utf8").replace("iface=atx-p1", "iface=atx-nonesuch"),
-        );
-        const r = await autotrex([
-          "run",
-          PROFILE,
-          "--sizes",
-          "1518",
-          "--duration",
-          "1",
-          "--quiet",
-          "--out",
-          tempDir("early"),
-          "--trex-dir",
-          TREX_HOME,
-          "--cfg",
-          bad,
-        ]);
+        const bad = editedCfg("badcfg", (t) => t.replace("iface=atx-p1", "iface=atx-nonesuch"));
+        const r = await autotrex(runArgs("1518", 1, tempDir("early"), "--quiet", ...ownTrex(bad)));
         expect(r.code).toBe(3);
         expectOneLine(r.stderr);
         expect(r.stderr).toMatch(
@@ -161,15 +161,11 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
       "refuses a port whose gateway TRex could not resolve, before any trial (exit 2)",
       async () => {
         // Port 0's gateway is an address nobody on the testbed answers ARP for.
-        const cfg = join(tempDir("unresolved"), "trex_cfg.yaml");
-        const text = readFileSync(TREX_CFG, "utf8");
-        expect(text).toContain("default_gw: 10.10.0.1\n");
-        writeFileSync(cfg, text.replace("default_gw: 10.10.0.1\n", "default_gw: 10.10.0.99\n"));
+        const cfg = editedCfg("unresolved", (t) =>
+          t.replace("default_gw: 10.10.0.1\n", "default_gw: 10.10.0.99\n"),
+        );
         const out = tempDir("unresolved-run");
-        const r = await autotrex([
-          "run", PROFILE, "--sizes", "1518", "--duration", "1", "--quiet", "--out", out,
-          "--trex-dir", TREX_HOME, "--cfg", cfg,
-        ]); // prettier-ignore
+        const r = await autotrex(runArgs("1518", 1, out, "--quiet", ...ownTrex(cfg)));
         expect(r.code, r.stderr).toBe(2);
         expectOneLine(r.stderr);
         expect(r.stderr).toMatch(/^autotrex: port 0 on \S+ has no destination MAC: TRex could not/);
@@ -184,17 +180,12 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
       async () => {
         // A bare interface name gets TRex's default af_packet ring (256 frames), which drops
         // above ~150 kpps: the first trial, at line rate, offers more than that.
-        const cfg = join(tempDir("small-ring"), "trex_cfg.yaml");
-        const text = readFileSync(TREX_CFG, "utf8").replace(
-          /"--vdev=net_af_packet(\d),iface=(atx-p\d),[^"]*"/g,
-          "$2",
+        const cfg = editedCfg("small-ring", (t) =>
+          t.replace(/"--vdev=net_af_packet(\d),iface=(atx-p\d),[^"]*"/g, "$2"),
         );
-        expect(text).toContain("- atx-p1\n");
-        writeFileSync(cfg, text);
-        const r = await autotrex([
-          "run", PROFILE, "--sizes", "64", "--duration", "1", "--size-time-limit", "6",
-          "--out", tempDir("small-ring-run"), "--trex-dir", TREX_HOME, "--cfg", cfg,
-        ]); // prettier-ignore
+        expect(readFileSync(cfg, "utf8")).toContain("- atx-p1\n");
+        const out = tempDir("small-ring-run");
+        const r = await autotrex(runArgs("64", 1, out, "--size-time-limit", "6", ...ownTrex(cfg)));
         expect([0, 1], r.stderr).toContain(r.code);
         const warnings = r.stdout.split("\n").filter((l) => l.includes("rx_missed_errors"));
         expect(warnings, r.stdout).toHaveLength(1);
@@ -210,21 +201,7 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
       "runs a size on a server it starts, and stops it at the end",
       async () => {
         const out = tempDir("trexdir");
-        const r = await autotrex([
-          "run",
-          PROFILE,
-          "--sizes",
-          "1518",
-          "--duration",
-          "1",
-          "--quiet",
-          "--out",
-          out,
-          "--trex-dir",
-          TREX_HOME,
-          "--cfg",
-          TREX_CFG,
-        ]);
+        const r = await autotrex(runArgs("1518", 1, out, "--quiet", ...ownTrex(TREX_CFG)));
         expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
         expect(readResult(out).server.version).toMatch(/^v3\.08/);
@@ -239,20 +216,7 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
       "stops the server it started on Ctrl-C (exit 130)",
       async () => {
         const out = tempDir("trexdir-int");
-        const run = startAutotrex([
-          "run",
-          PROFILE,
-          "--sizes",
-          "64",
-          "--duration",
-          "10",
-          "--out",
-          out,
-          "--trex-dir",
-          TREX_HOME,
-          "--cfg",
-          TREX_CFG,
-        ]);
+        const run = startAutotrex(runArgs("64", 10, out, ...ownTrex(TREX_CFG)));
         for (let i = 0; i < 120 && !(await serverPortOpen()); i++) await sleep(250);
         await sleep(4000); // into the first trial
         run.kill("SIGINT");
@@ -311,34 +275,13 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
         const other = await secondClient("atx-other");
         try {
           await other.acquire([0, 1]);
-          const refused = await autotrex([
-            "run",
-            PROFILE,
-            "--sizes",
-            "1518",
-            "--duration",
-            "1",
-            "--quiet",
-            "--out",
-            tempDir("owned"),
-          ]);
+          const refused = await autotrex(runArgs("1518", 1, tempDir("owned"), "--quiet"));
           expect(refused.code).toBe(3);
           expectOneLine(refused.stderr);
           expect(refused.stderr).toContain("atx-other");
 
           const out = tempDir("force");
-          const forced = await autotrex([
-            "run",
-            PROFILE,
-            "--sizes",
-            "1518",
-            "--duration",
-            "1",
-            "--quiet",
-            "--force",
-            "--out",
-            out,
-          ]);
+          const forced = await autotrex(runArgs("1518", 1, out, "--quiet", "--force"));
           expect(forced.stderr).toBe("");
           expect(forced.code).toBe(0);
           expect(readResult(out).sizes[0].results.length).toBeGreaterThan(0);
@@ -377,18 +320,7 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
       "sweeps 64/512/1518 B: no result above what the generator sent, generator limit named",
       async () => {
         sweepOut = tempDir("sweep");
-        const r = await autotrex([
-          "run",
-          PROFILE,
-          "--sizes",
-          "64,512,1518",
-          "--duration",
-          "2",
-          "--size-time-limit",
-          "40",
-          "--out",
-          sweepOut,
-        ]);
+        const r = await autotrex(runArgs("64,512,1518", 2, sweepOut, "--size-time-limit", "40"));
         expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
         checkHonestResults(sweepOut);
@@ -413,20 +345,9 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
         `measures latency at a result's rate (--latency, ${frameSize} B)`,
         async () => {
           const out = tempDir(`latency-${frameSize}`);
-          const r = await autotrex([
-            "run",
-            PROFILE,
-            "--sizes",
-            String(frameSize),
-            "--duration",
-            "2",
-            "--size-time-limit",
-            "40",
-            "--latency",
-            "--quiet",
-            "--out",
-            out,
-          ]);
+          const r = await autotrex(
+            runArgs(String(frameSize), 2, out, "--size-time-limit", "40", "--latency", "--quiet"),
+          );
           expect(r.stderr).toBe("");
           expect(r.code).toBe(0);
           checkHonestResults(out);
@@ -448,20 +369,9 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
       "runs both directions at once (--bidirectional): per-direction rates within what was sent",
       async () => {
         const out = tempDir("bidir");
-        const r = await autotrex([
-          "run",
-          PROFILE,
-          "--sizes",
-          "512",
-          "--duration",
-          "2",
-          "--size-time-limit",
-          "40",
-          "--bidirectional",
-          "--quiet",
-          "--out",
-          out,
-        ]);
+        const r = await autotrex(
+          runArgs("512", 2, out, "--size-time-limit", "40", "--bidirectional", "--quiet"),
+        );
         expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
         checkHonestResults(out);
@@ -513,16 +423,7 @@ describe.skipIf(!TREX_HOME).sequential("real TRex v3.08 on the veth testbed", ()
       "leaves the ports released and idle on Ctrl-C mid-trial (exit 130)",
       async () => {
         const out = tempDir("sigint");
-        const run = startAutotrex([
-          "run",
-          PROFILE,
-          "--sizes",
-          "64",
-          "--duration",
-          "10",
-          "--out",
-          out,
-        ]);
+        const run = startAutotrex(runArgs("64", 10, out));
         let state = "";
         for (let i = 0; i < 120 && state !== "TX"; i++) {
           await sleep(250);

@@ -9,25 +9,11 @@ import { Agent } from "../../src/agent/server.ts";
 import { AgentError } from "../../src/agent/client.ts";
 import { readRunResult } from "../../src/report/read-result.ts";
 import { PROFILES, tempDir } from "../runner/helpers.ts";
+import { runRequest, startEmulatedAgent, TOKEN } from "../agent/helpers.ts";
 
-const TOKEN = "0123456789abcdef-test-token";
-
+/** One size, the default thresholds unless a test names its own. */
 function request(overrides: Partial<RunRequest>): RunRequest {
-  return {
-    profile: "tcp_1pkt",
-    sizes: [64],
-    durationS: 30,
-    lossThresholdsPct: [],
-    search: "bisection",
-    encapOverhead: 0,
-    txPort: 0,
-    rxPort: 1,
-    bidirectional: false,
-    latencyPps: 0,
-    force: false,
-    label: "thresholds",
-    ...overrides,
-  };
+  return runRequest({ sizes: [64], lossThresholdsPct: [], label: "thresholds", ...overrides });
 }
 
 describe("threshold names through the agent", () => {
@@ -35,14 +21,7 @@ describe("threshold names through the agent", () => {
   let address: string;
 
   beforeAll(async () => {
-    agent = new Agent({
-      listen: "127.0.0.1:0",
-      token: TOKEN,
-      profilesDir: PROFILES,
-      resultsDir: tempDir("autotrex-agent-"),
-      target: { emulate: { dut: "default", timeScale: 0, seed: 1 } },
-    });
-    address = await agent.start();
+    ({ agent, address } = await startEmulatedAgent({ profilesDir: PROFILES }));
   });
 
   afterAll(async () => {
