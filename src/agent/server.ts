@@ -94,6 +94,11 @@ function askedOf(request: RunRequest, defaultDurationS: number | undefined): Run
 }
 
 function validate(request: RunRequest, defaultDurationS: number | undefined): RunSettings {
+  // 0 is the proto's "not set" (the agent's default limit); less is refused as locally.
+  const timeoutS = request.profileTimeoutS ?? 0;
+  if (!(timeoutS >= 0)) {
+    throw new InvalidRequest(`--profile-timeout ${timeoutS}: expected seconds to load the profile`);
+  }
   try {
     return normalizeRun(askedOf(request, defaultDurationS));
   } catch (err) {

@@ -8,6 +8,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { AgentError, runViaAgent } from "../agent/client.ts";
 import type { RunRequest } from "../agent/protocol.ts";
 import { readTokenFile } from "../agent/security.ts";
+import { DUT_PRESET_NAMES } from "../emulator/index.ts";
 import { DEFAULT_PROFILE_TIMEOUT_S } from "../profile/index.ts";
 import { DEFAULT_FRAME_SIZES } from "../rate/line-rate.ts";
 import type { RunParameters, RunResult } from "../report/result.ts";
@@ -37,7 +38,6 @@ import {
 } from "../search/index.ts";
 import { parseTolerance, runCompare } from "./compare.ts";
 import { CliError, ExitCode } from "./exit-codes.ts";
-import { DUT_PRESET_NAMES } from "../emulator/index.ts";
 import { emulateFromFlags, numberFlag, orUsageError, parseNumber } from "./flags.ts";
 import { createProgress } from "./progress.ts";
 import { profileArgument } from "./profiles.ts";
@@ -128,6 +128,16 @@ function defaultOutDir(profilePath: string, now = new Date()): string {
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
   return resolve("results", `${stamp}-${basename(profilePath, extname(profilePath))}`);
+}
+
+/** `--profile-timeout`, for a local run and through the agent alike. */
+function profileTimeoutS(flags: RunFlags): number {
+  return parseNumber(
+    "--profile-timeout",
+    flags.profileTimeout,
+    (n) => n > 0,
+    "seconds to load the profile",
+  );
 }
 
 /** What the flags ask of a run; a flag not given is absent (the spec fills its default). */
@@ -299,7 +309,7 @@ function agentRequest(
     label: process.env.GITHUB_JOB ?? process.env.JOB_NAME ?? "",
     sizeTimeLimitS: p.sizeTimeLimitS ?? 0,
     allowSpeedMismatch: flags.allowSpeedMismatch === true,
-    profileTimeoutS: numberFlag("--profile-timeout", flags.profileTimeout, "seconds") ?? 0,
+    profileTimeoutS: profileTimeoutS(flags),
   };
   return { request, parameters: p };
 }
@@ -411,7 +421,7 @@ function resumedRun(profile: string | undefined, flags: RunFlags, dir: string): 
     );
   }
   const asked = orUsageError(() => askedFromFlags(flags));
-  const emulate = stored.emulate && orUsageError(() => emulateFromFlags(flags, stored.emulate!));
+  const emulate = stored.emulate && emulateFromFlags(flags, stored.emulate);
   const target = targetChanges(stored, flags, emulate);
   const conflicts = [...orUsageError(() => conflictsWith(stored, asked)), ...target.conflicts];
   if (conflicts.length > 0 && !flags.resumeAnyway) {
@@ -463,12 +473,7 @@ async function runCommand(profile: string | undefined, flags: RunFlags): Promise
     allowSpeedMismatch: flags.allowSpeedMismatch === true,
     resumeAnyway: flags.resumeAnyway === true,
     ...(resumeNotes && resumeNotes.length > 0 ? { resumeNotes } : {}),
-    profileTimeoutS: parseNumber(
-      "--profile-timeout",
-      flags.profileTimeout,
-      (n) => n > 0,
-      "seconds to load the profile",
-    ),
+    profileTimeoutS: profileTimeoutS(flags),
   };
   const createdDir = checkOutDir(outDir);
   const interrupts = watchInterrupts("stopping traffic and releasing the ports", {

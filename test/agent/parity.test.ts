@@ -58,6 +58,7 @@ describe("agent and local run parity", () => {
     [["--search", "nosuch"], "--search: unknown search 'nosuch'"],
     [["--tx-port", "1", "--rx-port", "1"], "--rx-port: is the tx port too (1)"],
     [["--size-time-limit", "-5"], "--size-time-limit: -5 is not a number above 0"],
+    [["--profile-timeout", "-5"], '--profile-timeout "-5": expected seconds to load the profile'],
   ])("%j: refused both ways, exit 2, the same reason", async (flags, reason) => {
     const [a, b] = [await local("tcp_1pkt.ts", flags), await remote("tcp_1pkt.ts", flags)];
     expect([a.code, b.code]).toEqual([2, 2]);
@@ -72,6 +73,7 @@ describe("agent and local run parity", () => {
     [{ search: "nosuch" }, "--search: unknown search 'nosuch'"],
     [{ txPort: 1, rxPort: 1 }, "--rx-port: is the tx port too (1)"],
     [{ sizeTimeLimitS: -5 }, "--size-time-limit: -5 is not a number above 0"],
+    [{ profileTimeoutS: -5 }, "--profile-timeout -5: expected seconds to load the profile"],
   ] as Array<[Partial<RunRequest>, string]>)(
     "the agent itself refuses %j with the local run's reason",
     async (fields, reason) => {
