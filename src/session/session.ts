@@ -6,6 +6,7 @@
 import { DutSpecError, loadDutSpec, startEmulator, type DutParams } from "../emulator/index.ts";
 import type { RunResult } from "../report/result.ts";
 import { RunSetupError } from "../runner/exit-code.ts";
+import type { RunSession } from "../runner/types.ts";
 import { TrexClient, TrexConnectionError } from "../trex/index.ts";
 import { logTail, startLocalTrex, TrexStartError } from "./local-trex.ts";
 
@@ -35,12 +36,7 @@ export interface SessionOptions {
 }
 
 /** An opened conversation with the run's server: what the runner needs, and how to end it. */
-export interface ServerSession {
-  client: TrexClient;
-  address: string;
-  description: RunResult["server"];
-  /** Wait after the ports went idle before reading counters (packets still in the DUT). */
-  rxDrainMs: number;
+export interface ServerSession extends RunSession {
   /** Disconnects, and stops a server the session started. */
   close(): Promise<void>;
 }

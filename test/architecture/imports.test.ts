@@ -21,7 +21,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   profile: ["packet", "vm", "rate", "trex/protocol.ts", "index"],
   report: ["rate", "search"],
   runner: ["trex", "search", "report", "profile", "packet", "rate"],
-  session: ["trex", "emulator", "report", "runner/exit-code.ts"],
+  session: ["trex", "emulator", "report", "runner/exit-code.ts", "runner/types.ts"],
   agent: ["session", "runner", "report", "search", "profile", "rate"],
   cli: ["*"],
   index: ["packet", "vm", "profile", "rate"],
